@@ -1,0 +1,42 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+// DOM and worker globals that must never appear in src/core (pure math + tfjs only).
+const domAndWorkerGlobals = [
+  'window', 'document', 'navigator', 'self', 'postMessage', 'onmessage', 'indexedDB',
+  'localStorage', 'sessionStorage', 'Worker', 'importScripts', 'location', 'fetch',
+  'HTMLElement', 'Blob', 'FileReader', 'caches',
+].map((name) => ({ name, message: 'src/core is pure: no DOM, worker or network APIs.' }));
+
+export default tseslint.config(
+  { ignores: ['dist', 'node_modules', 'test-results', 'public', 'coverage'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/ui/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['react', 'react-dom', 'recharts', 'idb'].map((name) => ({
+          name, message: 'src/core is pure TypeScript + tfjs: no UI or storage imports.',
+        })),
+        patterns: [
+          { group: ['react-dom/*', 'recharts/*', 'idb/*', '**/store/**', '**/ui/**', '**/worker/**'], message: 'src/core must not import UI, storage or worker code.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', ...domAndWorkerGlobals],
+    },
+  },
+);

@@ -1,0 +1,96 @@
+// Named errors. Every error the lab raises on purpose is one of these, so that it can
+// cross the worker boundary as {name, message, details} and be rebuilt on the other side.
+
+export class DistillLabError extends Error {
+  /** Structured context (file, line, list of tensors, ...) shown to the user. */
+  readonly details?: Record<string, unknown>;
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** WebGPU is missing or unusable in this browser. */
+export class WebGPUUnavailableError extends DistillLabError {}
+/** A backend's start-up self-check disagreed with the CPU reference. */
+export class BackendSelfCheckError extends DistillLabError {}
+/** A corpus file could not be parsed; names file, line and reason. */
+export class CorpusFormatError extends DistillLabError {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+    details?: Record<string, unknown>,
+  ) {
+    super(file ? `${file}${line !== undefined ? `:${line}` : ''}: ${message}` : message, {
+      ...details,
+      file,
+      line,
+    });
+  }
+}
+/** The browser refused to store more data (IndexedDB QuotaExceededError). */
+export class StorageQuotaError extends DistillLabError {}
+/** A loss became NaN or infinite during training. */
+export class NonFiniteLossError extends DistillLabError {}
+/** A configuration object failed validation. */
+export class ConfigError extends DistillLabError {}
+/** A checkpoint (ours or Hugging Face) is malformed, mismatched or corrupt. */
+export class CheckpointError extends DistillLabError {}
+/** The user cancelled a long operation. */
+export class CancelledError extends DistillLabError {}
+/** A request or message violated the page <-> worker protocol. */
+export class ProtocolError extends DistillLabError {}
+
+const registry = {
+  DistillLabError,
+  WebGPUUnavailableError,
+  BackendSelfCheckError,
+  CorpusFormatError,
+  StorageQuotaError,
+  NonFiniteLossError,
+  ConfigError,
+  CheckpointError,
+  CancelledError,
+  ProtocolError,
+} as const;
+
+export type ErrorName = keyof typeof registry;
+
+/** The serialisable form of an error, as it crosses threads. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  details?: Record<string, unknown>;
+  stack?: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const details = err instanceof DistillLabError ? err.details : undefined;
+    return { name: err.name, message: err.message, details, stack: err.stack };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** Rebuilds a named error; unknown names become a plain Error with that name. */
+export function deserializeError(e: SerializedError): Error {
+  const Ctor = (registry as Record<string, typeof DistillLabError>)[e.name];
+  let err: Error;
+  if (Ctor === CorpusFormatError) {
+    // The message already carries file:line, keep it verbatim.
+    err = Object.create(CorpusFormatError.prototype) as Error;
+    Object.assign(err, { message: e.message, details: e.details });
+    err.name = 'CorpusFormatError';
+    const d = e.details ?? {};
+    Object.assign(err, { file: d.file, line: d.line });
+  } else if (Ctor) {
+    err = new Ctor(e.message, e.details);
+  } else {
+    err = new Error(e.message);
+    err.name = e.name;
+  }
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
