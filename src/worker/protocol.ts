@@ -1,0 +1,122 @@
+// The one typed protocol between the page and the lab's workers.
+//
+// Every request names a method; `Methods` fixes, per method, the params it takes, the
+// result it resolves with and the progress events it may emit. Requests carry ids;
+// responses (progress, result, error) echo them. Errors cross as SerializedError
+// ({name, message, details}) of the named error classes in src/core/errors.ts.
+// Large buffers travel as transferables (see `transferablesOf`).
+import type { SerializedError } from '../core/errors';
+import type { BackendChoice, BackendName } from '../core/backend/policy';
+import type { SelfCheckResult } from '../core/backend/selfcheck';
+
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+  numBytesInGPU?: number;
+}
+
+export interface EngineInfo {
+  backend: BackendName;
+  choice: BackendChoice;
+  tfjsVersion: string;
+  /** The environment the engine runs in: "worker", "node" or "page". */
+  host: string;
+  crossOriginIsolated: boolean;
+}
+
+/** Method name -> params, result and progress payloads. Add new methods here only. */
+export interface Methods {
+  /** Choose and initialise the backend (self-checks included). */
+  init: {
+    params: { forceBackend?: BackendName | null; skipTrials?: boolean };
+    result: EngineInfo;
+    progress: { stage: string; backend?: BackendName };
+  };
+  /** Run the self-check on one backend now (switching back afterwards). */
+  selfCheck: {
+    params: { backend: BackendName };
+    result: SelfCheckResult;
+    progress: never;
+  };
+  /** Echo, to measure round trips and test the protocol. */
+  ping: {
+    params: { payload: string; bytes?: ArrayBuffer };
+    result: { payload: string; byteLength: number; backend: string | null };
+    progress: never;
+  };
+  /** Counts that do not depend on the machine: tensors alive, bytes. */
+  memory: {
+    params: Record<string, never>;
+    result: MemoryInfo;
+    progress: never;
+  };
+  /** Emits `steps` progress events then resolves; lets tests check progress and cancel. */
+  countdown: {
+    params: { steps: number; delayMs: number };
+    result: { completed: number };
+    progress: { step: number; of: number };
+  };
+}
+
+export type MethodName = keyof Methods;
+export type Params<M extends MethodName> = Methods[M]['params'];
+export type Result<M extends MethodName> = Methods[M]['result'];
+export type Progress<M extends MethodName> = Methods[M]['progress'];
+
+/** page -> worker */
+export type RequestMessage = {
+  [M in MethodName]: { type: 'request'; id: number; method: M; params: Params<M> };
+}[MethodName];
+export type CancelMessage = { type: 'cancel'; id: number };
+export type ToWorker = RequestMessage | CancelMessage;
+
+/** worker -> page */
+export type ProgressMessage = {
+  [M in MethodName]: { type: 'progress'; id: number; method: M; progress: Progress<M> };
+}[MethodName];
+export type ResultMessage = {
+  [M in MethodName]: { type: 'result'; id: number; method: M; result: Result<M> };
+}[MethodName];
+export type ErrorMessage = { type: 'error'; id: number; method: MethodName | null; error: SerializedError };
+/** Sent once, unprompted, when the worker's module has loaded. */
+export type ReadyMessage = { type: 'ready' };
+export type FromWorker = ProgressMessage | ResultMessage | ErrorMessage | ReadyMessage;
+
+const METHOD_NAMES: readonly MethodName[] = ['init', 'selfCheck', 'ping', 'memory', 'countdown'];
+
+export function isMethodName(x: unknown): x is MethodName {
+  return typeof x === 'string' && (METHOD_NAMES as readonly string[]).includes(x);
+}
+
+/** Validates the envelope of a message arriving at the worker (params are checked by handlers). */
+export function parseToWorker(data: unknown): ToWorker | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const m = data as Record<string, unknown>;
+  if (typeof m.id !== 'number') return null;
+  if (m.type === 'cancel') return { type: 'cancel', id: m.id };
+  if (m.type === 'request' && isMethodName(m.method) && typeof m.params === 'object' && m.params !== null) {
+    return data as RequestMessage;
+  }
+  return null;
+}
+
+/** ArrayBuffers (and typed arrays' buffers) inside a payload, to transfer instead of copy. */
+export function transferablesOf(value: unknown, out: Transferable[] = [], depth = 0): Transferable[] {
+  if (depth > 6 || value === null || typeof value !== 'object') return out;
+  if (value instanceof ArrayBuffer) {
+    if (!out.includes(value)) out.push(value);
+    return out;
+  }
+  if (ArrayBuffer.isView(value)) {
+    const b = value.buffer;
+    // Transfer only whole, non-shared buffers: a view into a larger buffer would detach its neighbours.
+    if (b instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === b.byteLength && !out.includes(b)) out.push(b);
+    return out;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) transferablesOf(v, out, depth + 1);
+    return out;
+  }
+  for (const v of Object.values(value as Record<string, unknown>)) transferablesOf(v, out, depth + 1);
+  return out;
+}
