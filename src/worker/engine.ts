@@ -36,6 +36,8 @@ export interface HandlerContext<M extends MethodName> {
 export type Handlers = {
   [M in MethodName]: (params: Params<M>, ctx: HandlerContext<M>) => Promise<Result<M>>;
 };
+/** A worker serves the methods it owns (training vs ingestion); others get a ProtocolError. */
+export type HandlerSet = Partial<Handlers>;
 
 /** Throws CancelledError if the signal fired: handlers call it between units of work. */
 export function throwIfCancelled(signal: AbortSignal, what = 'operation'): void {
@@ -49,7 +51,7 @@ export function throwIfCancelled(signal: AbortSignal, what = 'operation'): void 
 export class Dispatcher {
   private readonly running = new Map<number, AbortController>();
   constructor(
-    private readonly handlers: Handlers,
+    private readonly handlers: HandlerSet,
     private readonly send: (msg: FromWorker, transfer: Transferable[]) => void,
   ) {}
 
@@ -71,8 +73,9 @@ export class Dispatcher {
     const controller = new AbortController();
     this.running.set(req.id, controller);
     const method = req.method;
-    const handler = this.handlers[method] as (p: unknown, ctx: HandlerContext<typeof method>) => Promise<unknown>;
+    const handler = this.handlers[method] as ((p: unknown, ctx: HandlerContext<typeof method>) => Promise<unknown>) | undefined;
     try {
+      if (!handler) throw new ProtocolError(`method ${method} is not served by this worker`);
       const result = await handler(req.params, {
         signal: controller.signal,
         progress: (progress) =>
@@ -152,7 +155,7 @@ abstract class ClientBase implements Engine {
 /** Runs handlers in this thread; messages are structured-cloned both ways, as across a worker. */
 export class InThreadEngine extends ClientBase {
   private readonly dispatcher: Dispatcher;
-  constructor(handlers: Handlers) {
+  constructor(handlers: HandlerSet) {
     super();
     this.dispatcher = new Dispatcher(handlers, (msg, transfer) => {
       const copy = structuredClone(msg, { transfer });

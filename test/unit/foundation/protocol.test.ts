@@ -2,7 +2,7 @@
 // structured-cloned, as it is across a real worker). Node, tfjs cpu backend.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { InThreadEngine, Dispatcher, type Handlers } from '../../../src/worker/engine';
+import { InThreadEngine, Dispatcher } from '../../../src/worker/engine';
 import { createHandlers, type Platform } from '../../../src/worker/handlers';
 import { CancelledError, ConfigError, CorpusFormatError, deserializeError, serializeError } from '../../../src/core/errors';
 import type { FromWorker } from '../../../src/worker/protocol';
@@ -77,7 +77,7 @@ describe('protocol round trip through the in-thread engine', () => {
 
   it('a malformed message gets a ProtocolError answer, not silence', async () => {
     const sent: FromWorker[] = [];
-    const d = new Dispatcher({} as Handlers, (m) => sent.push(m));
+    const d = new Dispatcher({}, (m) => sent.push(m));
     await d.receive({ type: 'request', id: 5, method: 'launchRockets', params: {} });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ type: 'error', id: 5, error: { name: 'ProtocolError' } });
@@ -90,6 +90,17 @@ describe('protocol round trip through the in-thread engine', () => {
     await engine.call('selfCheck', { backend: 'cpu' });
     const b = await engine.call('memory', {});
     expect(b.numTensors).toBe(a.numTensors);
+    engine.dispose();
+  });
+});
+
+describe('a worker serves only its own methods', () => {
+  it('a method without a handler is answered with a ProtocolError naming it', async () => {
+    const engine = new InThreadEngine({ ping: createHandlers(nodePlatform).ping });
+    await expect(engine.call('countdown', { steps: 1, delayMs: 0 })).rejects.toMatchObject({
+      name: 'ProtocolError',
+      message: 'method countdown is not served by this worker',
+    });
     engine.dispose();
   });
 });
