@@ -7,6 +7,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { AdapterDescription } from '../core/backend/policy';
+import { registerWasmTrainingKernels } from '../core/backend/wasmKernels';
 import { Dispatcher } from './engine';
 import { createHandlers, type Platform } from './handlers';
 import type { FromWorker } from './protocol';
@@ -19,6 +20,8 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
+// tfjs's wasm backend lacks the embedding gradient's kernel; the lab supplies it.
+registerWasmTrainingKernels();
 // Failed backend initialisations are reported on screen with their reason; tfjs's own
 // console noise about them would only duplicate that.
 tf.env().set('PROD', true);

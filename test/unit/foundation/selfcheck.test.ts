@@ -86,3 +86,15 @@ describe('backend self-check', () => {
     expect(c.reasons.join('\n')).toMatch(/is a software one/);
   });
 });
+
+describe('wasm training kernels', () => {
+  it('with the lab kernel registered, the wasm backend passes the self-check (embedding gradient included)', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const { registerWasmTrainingKernels } = await import('../../../src/core/backend/wasmKernels');
+    registerWasmTrainingKernels();
+    const r = await selfCheckBackend('wasm');
+    expect(r.reason).toBeUndefined();
+    expect(r.passed).toBe(true);
+    await tf.setBackend('cpu');
+  });
+});
