@@ -11,7 +11,8 @@ interface WasmBackendLike {
 
 // x: [N, ...inner] (segmentIds cover the leading dims of x), segmentIds: [N] -> [numSegments, ...inner]
 function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const { x, segmentIds } = args.inputs;
+  const x = args.inputs.x as tf.TensorInfo;
+  const segmentIds = args.inputs.segmentIds as tf.TensorInfo;
   const numSegments = (args.attrs as { numSegments: number }).numSegments;
   const backend = args.backend as WasmBackendLike;
   const ids = backend.readSync(segmentIds.dataId) as Int32Array | Float32Array;
