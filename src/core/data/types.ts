@@ -32,7 +32,7 @@ export interface Corpus {
   negatives?: Record<string, string[]>;
 }
 
-/** One problem found while reading input: which file, which line (1-based), and why. */
+/** One problem found while reading input: which file, which line (1-based; 0 = the whole file), and why. */
 export interface ValidationIssue {
   file: string;
   line: number;
