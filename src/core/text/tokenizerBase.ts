@@ -110,12 +110,13 @@ export interface PaddedBatch {
 /**
  * Pads to the longest sequence, rounded up to a multiple of `multipleOf` (so GPU kernels
  * see few distinct shapes) and capped at maxLen. Sequences longer than maxLen are cut
- * (callers normally truncate before, keeping the final [SEP]).
+ * (callers normally truncate before, keeping the final [SEP]). `length` forces an exact
+ * padded length (chunks of one encoding job that must concatenate).
  */
 export function padBatch(
   encs: Encoding[],
   padId: number,
-  opts: { maxLen?: number; multipleOf?: number } = {},
+  opts: { maxLen?: number; multipleOf?: number; length?: number } = {},
 ): PaddedBatch {
   const n = encs.length;
   let longest = 0;
@@ -123,6 +124,7 @@ export function padBatch(
   const m = Math.max(1, opts.multipleOf ?? 1);
   let t = Math.ceil(Math.max(1, longest) / m) * m;
   if (opts.maxLen !== undefined) t = Math.min(t, Math.max(1, opts.maxLen));
+  if (opts.length !== undefined) t = Math.max(1, opts.length);
   const ids = new Int32Array(n * t).fill(padId);
   const typeIds = new Int32Array(n * t);
   const mask = new Float32Array(n * t);

@@ -1,0 +1,217 @@
+// A BERT encoder in tfjs (post-LayerNorm, as in Devlin et al. 2019 and HF `BertModel`):
+//   e   = LayerNorm(word[ids] + position[0..T) + type[typeIds])            (h^0)
+//   a   = LayerNorm(h + Dropout(Wo . MHA(h) + bo))                          per block
+//   h'  = LayerNorm(a + Dropout(W2 . GELU(W1 . a + b1) + b2))
+// returning the output of every block h^1..h^L (LEAD reads them all).
+//
+// Weights are tf.Variables with HF names and HF shapes (Linear weights [out, in], used
+// with transposeB, so import/export copy bytes without transposing). Every op on the
+// backward path has a gradient on cpu, webgl and webgpu: gather (embedding rows; its
+// gradient is UnsortedSegmentSum), slice, reshape, transpose, (fused) matMul, softmax,
+// erf, elementwise math. No einsum, gatherND or strided slices.
+
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config';
+
+/** One weight of the model: its HF name (without the `bert.` prefix) and shape. */
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+  /** How a fresh model initialises it (HF `_init_weights`). */
+  init: 'normal' | 'zeros' | 'ones' | 'embedding';
+}
+
+/** The weights of one encoder, in HF state-dict order, names prefixed by `prefix`. */
+export function encoderTensorSpecs(cfg: ModelConfig, prefix = ''): TensorSpec[] {
+  const { hidden: H, ffn: F } = cfg;
+  const s: TensorSpec[] = [
+    { name: 'embeddings.word_embeddings.weight', shape: [cfg.vocabSize, H], init: 'embedding' },
+    { name: 'embeddings.position_embeddings.weight', shape: [cfg.maxPositions, H], init: 'normal' },
+    { name: 'embeddings.token_type_embeddings.weight', shape: [cfg.typeVocabSize, H], init: 'normal' },
+    { name: 'embeddings.LayerNorm.weight', shape: [H], init: 'ones' },
+    { name: 'embeddings.LayerNorm.bias', shape: [H], init: 'zeros' },
+  ];
+  for (let l = 0; l < cfg.layers; l++) {
+    const p = `encoder.layer.${l}.`;
+    const lin = (name: string, out: number, inp: number) => {
+      s.push({ name: `${p}${name}.weight`, shape: [out, inp], init: 'normal' });
+      s.push({ name: `${p}${name}.bias`, shape: [out], init: 'zeros' });
+    };
+    const ln = (name: string) => {
+      s.push({ name: `${p}${name}.weight`, shape: [H], init: 'ones' });
+      s.push({ name: `${p}${name}.bias`, shape: [H], init: 'zeros' });
+    };
+    lin('attention.self.query', H, H);
+    lin('attention.self.key', H, H);
+    lin('attention.self.value', H, H);
+    lin('attention.output.dense', H, H);
+    ln('attention.output.LayerNorm');
+    lin('intermediate.dense', F, H);
+    lin('output.dense', H, F);
+    ln('output.LayerNorm');
+  }
+  return s.map((t) => ({ ...t, name: prefix + t.name }));
+}
+
+// ---------------------------------------------------------------------------------------
+// Building blocks
+
+/** x: [M, in], w: [out, in] (HF Linear layout), b: [out] -> [M, out]. One fused kernel. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }) as tf.Tensor2D;
+}
+
+/** x: [M, H] -> [M, H], normalised over the last axis (biased variance, eps inside the sqrt). */
+export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const mean = tf.mean(x, -1, true); // [M, 1]
+  const xc = tf.sub(x, mean); // [M, H]
+  const variance = tf.mean(tf.square(xc), -1, true); // [M, 1]
+  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+/**
+ * Exact GELU, HF "gelu": x * (1 + erf(x / sqrt 2)) / 2. tfjs's erf (Abramowitz-Stegun
+ * 7.1.26, max error 1.5e-7) exists on cpu, webgl and webgpu and has a registered gradient
+ * (2/sqrt(pi) e^{-x^2}), so no hand-made polynomial is needed. x: any shape -> same shape.
+ */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/** Inputs of one encoder forward. */
+export interface EncoderInput {
+  /** Token ids, int32 [N, T]. */
+  ids: tf.Tensor2D;
+  /** Segment ids, int32 [N, T]; null means all zeros (no gather needed). */
+  typeIds: tf.Tensor2D | null;
+  /** Additive attention bias, float32 [N, 1, 1, T]: 0 on tokens, -1e4 on padding. */
+  attentionBias: tf.Tensor4D;
+}
+
+export interface EncoderOutput {
+  /** Embedding output h^0: [N, T, H] (not a layer, algorithms.md section 1). */
+  embeddings: tf.Tensor3D;
+  /** h^1 .. h^L: [N, T, H] each. */
+  hidden: tf.Tensor3D[];
+}
+
+export interface ForwardOptions {
+  training: boolean;
+  /** Source of dropout seeds (a fresh one per dropout call); used only when training. */
+  nextSeed?: () => number;
+}
+
+/** The additive attention bias from a 0/1 mask laid out [N, T]: float32 [N, 1, 1, T]. */
+export function attentionBiasData(mask: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(mask.length);
+  // -1e4 (not -inf, not float32 min): exp underflows to exactly 0 in float32, and the
+  // value stays finite on half-float WebGL textures.
+  for (let i = 0; i < mask.length; i++) out[i] = mask[i] > 0 ? 0 : -1e4;
+  return out;
+}
+
+/** A view of the model's variables for one encoder, looked up by HF name once. */
+interface Block {
+  q: [tf.Variable, tf.Variable];
+  k: [tf.Variable, tf.Variable];
+  v: [tf.Variable, tf.Variable];
+  ao: [tf.Variable, tf.Variable];
+  aln: [tf.Variable, tf.Variable];
+  i: [tf.Variable, tf.Variable];
+  o: [tf.Variable, tf.Variable];
+  oln: [tf.Variable, tf.Variable];
+}
+
+export class BertEncoder {
+  private readonly word: tf.Variable;
+  private readonly pos: tf.Variable;
+  private readonly type: tf.Variable;
+  private readonly eln: [tf.Variable, tf.Variable];
+  private readonly blocks: Block[] = [];
+
+  /** `get(name)` returns the variable of an HF name (with this encoder's prefix applied). */
+  constructor(
+    readonly cfg: ModelConfig,
+    get: (name: string) => tf.Variable,
+  ) {
+    const pair = (n: string): [tf.Variable, tf.Variable] => [get(`${n}.weight`), get(`${n}.bias`)];
+    this.word = get('embeddings.word_embeddings.weight');
+    this.pos = get('embeddings.position_embeddings.weight');
+    this.type = get('embeddings.token_type_embeddings.weight');
+    this.eln = pair('embeddings.LayerNorm');
+    for (let l = 0; l < cfg.layers; l++) {
+      const p = `encoder.layer.${l}.`;
+      this.blocks.push({
+        q: pair(`${p}attention.self.query`),
+        k: pair(`${p}attention.self.key`),
+        v: pair(`${p}attention.self.value`),
+        ao: pair(`${p}attention.output.dense`),
+        aln: pair(`${p}attention.output.LayerNorm`),
+        i: pair(`${p}intermediate.dense`),
+        o: pair(`${p}output.dense`),
+        oln: pair(`${p}output.LayerNorm`),
+      });
+    }
+  }
+
+  /** ids: [N, T] -> { embeddings: [N, T, H], hidden: L x [N, T, H] }. No tidy: callers own it. */
+  forward(input: EncoderInput, opts: ForwardOptions): EncoderOutput {
+    const cfg = this.cfg;
+    const [N, T] = input.ids.shape;
+    const H = cfg.hidden;
+    const nh = cfg.heads;
+    const dh = H / nh;
+    if (T > cfg.maxPositions) {
+      throw new RangeError(`sequence length ${T} exceeds maxPositions ${cfg.maxPositions}`);
+    }
+    const drop = (x: tf.Tensor2D, rate: number): tf.Tensor2D =>
+      opts.training && rate > 0 ? (tf.dropout(x, rate, undefined, opts.nextSeed?.()) as tf.Tensor2D) : x;
+    const dropHidden = (x: tf.Tensor2D) => drop(x, cfg.dropout.hidden);
+    const eps = cfg.layerNormEps;
+
+    // Embeddings. word: [N*T, H]; position rows 0..T-1: [T, H] broadcast over N.
+    const word = tf.gather(this.word as tf.Tensor2D, tf.reshape(input.ids, [N * T])); // [N*T, H]
+    const pos = tf.slice(this.pos as tf.Tensor2D, [0, 0], [T, H]); // [T, H]
+    let e3 = tf.add(tf.reshape(word, [N, T, H]), pos); // [N, T, H]
+    if (input.typeIds) {
+      const typ = tf.gather(this.type as tf.Tensor2D, tf.reshape(input.typeIds, [N * T])); // [N*T, H]
+      e3 = tf.add(e3, tf.reshape(typ, [N, T, H]));
+    } else {
+      e3 = tf.add(e3, tf.slice(this.type as tf.Tensor2D, [0, 0], [1, H])); // row 0: [1, H]
+    }
+    let x = layerNorm(tf.reshape<tf.Rank.R2>(e3, [N * T, H]), this.eln[0] as tf.Tensor1D, this.eln[1] as tf.Tensor1D, eps);
+    x = dropHidden(x); // [N*T, H]
+    const embeddings = tf.reshape<tf.Rank.R3>(x, [N, T, H]);
+
+    const hidden: tf.Tensor3D[] = [];
+    const scale = 1 / Math.sqrt(dh);
+    // [N*T, H] -> [N, nh, T, dh]
+    const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [N, T, nh, dh]), [0, 2, 1, 3]);
+    for (const b of this.blocks) {
+      // Self-attention. The 1/sqrt(dh) scale goes on q ([N*T, H]), cheaper than on scores.
+      const q = heads(tf.mul(linear(x, b.q[0] as tf.Tensor2D, b.q[1] as tf.Tensor1D), scale)); // [N, nh, T, dh]
+      const k = heads(linear(x, b.k[0] as tf.Tensor2D, b.k[1] as tf.Tensor1D)); // [N, nh, T, dh]
+      const v = heads(linear(x, b.v[0] as tf.Tensor2D, b.v[1] as tf.Tensor1D)); // [N, nh, T, dh]
+      const scores = tf.add(tf.matMul(q, k, false, true), input.attentionBias); // [N, nh, T, T]
+      let probs = tf.softmax(scores); // [N, nh, T, T] over keys
+      if (opts.training && cfg.dropout.attention > 0) {
+        probs = tf.dropout(probs, cfg.dropout.attention, undefined, opts.nextSeed?.());
+      }
+      const ctx = tf.reshape<tf.Rank.R2>(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [N * T, H]); // [N*T, H]
+      const attn = dropHidden(linear(ctx, b.ao[0] as tf.Tensor2D, b.ao[1] as tf.Tensor1D)); // [N*T, H]
+      const a = layerNorm(tf.add(attn, x), b.aln[0] as tf.Tensor1D, b.aln[1] as tf.Tensor1D, eps); // [N*T, H]
+      // Feed-forward.
+      const inter = gelu(linear(a, b.i[0] as tf.Tensor2D, b.i[1] as tf.Tensor1D)); // [N*T, F]
+      const out = dropHidden(linear(inter, b.o[0] as tf.Tensor2D, b.o[1] as tf.Tensor1D)); // [N*T, H]
+      x = layerNorm(tf.add(out, a), b.oln[0] as tf.Tensor1D, b.oln[1] as tf.Tensor1D, eps); // [N*T, H]
+      hidden.push(tf.reshape<tf.Rank.R3>(x, [N, T, H]));
+    }
+    return { embeddings, hidden };
+  }
+}
+
+/** h: [N, T, H] -> the [CLS] (first position) vectors [N, H]. */
+export function clsOf(h: tf.Tensor3D): tf.Tensor2D {
+  const [N, , H] = h.shape;
+  return tf.reshape<tf.Rank.R2>(tf.slice(h, [0, 0, 0], [N, 1, H]), [N, H]);
+}
