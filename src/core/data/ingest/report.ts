@@ -111,12 +111,11 @@ export function reportToText(report: ValidationReport): string {
   return out.join('\n') + '\n';
 }
 
-/** The issues as CSV (file, line, severity, reason), one row each, for a spreadsheet. */
+/** The issues as CSV (file, line, severity, reason; RFC 4180, CRLF), one row each, for a spreadsheet. */
 export function reportToCsv(report: ValidationReport): string {
-  return (
-    Papa.unparse({
-      fields: ['file', 'line', 'severity', 'reason'],
-      data: report.issues.map((i) => [i.file, i.line, i.severity, i.reason]),
-    }) + '\n'
+  const body = Papa.unparse(
+    { fields: ['file', 'line', 'severity', 'reason'], data: report.issues.map((i) => [i.file, i.line, i.severity, i.reason]) },
+    { newline: '\r\n' },
   );
+  return body + '\r\n';
 }
