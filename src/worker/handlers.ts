@@ -16,6 +16,9 @@ import { ConfigError } from '../core/errors';
 import { throwIfCancelled, type Handlers } from './engine';
 import type { EngineInfo } from './protocol';
 
+/** The methods the training worker serves (others, e.g. ingestion, belong to other workers). */
+export type TrainingHandlers = Pick<Handlers, 'init' | 'selfCheck' | 'ping' | 'memory' | 'countdown'>;
+
 export interface Platform {
   /** "worker", "node", "page". */
   host: string;
@@ -43,7 +46,7 @@ async function initialise(name: BackendName, adapterReason: string | undefined):
   }
 }
 
-export function createHandlers(platform: Platform, state: EngineState = { info: null }): Handlers {
+export function createHandlers(platform: Platform, state: EngineState = { info: null }): TrainingHandlers {
   return {
     async init(params, ctx) {
       const forced = params.forceBackend ?? null;

@@ -8,6 +8,10 @@
 import type { SerializedError } from '../core/errors';
 import type { BackendChoice, BackendName } from '../core/backend/policy';
 import type { SelfCheckResult } from '../core/backend/selfcheck';
+import type { CsvMapping, ValidationReport } from '../core/data/ingest';
+import type { Split } from '../core/data/types';
+import type { BaselineMetrics, CorpusRecord } from '../store/schema';
+import type { CorpusPreview, StorageInfo } from '../store/store';
 
 export interface MemoryInfo {
   numTensors: number;
@@ -56,6 +60,92 @@ export interface Methods {
     result: { completed: number };
     progress: { step: number; of: number };
   };
+
+  // ---- Ingestion and storage (served by the ingest worker, src/worker/ingestHandlers.ts).
+  /**
+   * Streams files into a corpus (BEIR, MS MARCO or CSV/TSV), computes its BM25 baseline and
+   * stores it atomically. Cancel (the signal) or any failure stores nothing.
+   */
+  ingest: {
+    params: {
+      /** Each file with its name or relative path ("scifact/qrels/test.tsv"). */
+      files: IngestFileParam[];
+      /** Corpus name; by default the files' common folder or the documents file's name. */
+      name?: string;
+      csvMapping?: CsvMapping;
+      /**
+       * Test hook: the store throws a real DOMException 'QuotaExceededError' after this many
+       * shard transactions, as a full disk would (a real quota cannot be reached in tests).
+       */
+      debugFailAfterShards?: number;
+    };
+    result: { corpus: CorpusRecord; report: ValidationReport };
+    progress: IngestProgressEvent;
+  };
+  /** Ready corpora (never those still being stored). */
+  listCorpora: {
+    params: Record<string, never>;
+    result: { corpora: CorpusRecord[] };
+    progress: never;
+  };
+  /** Deletes a corpus and everything derived from it; runs that used it are marked. */
+  deleteCorpus: {
+    params: { id: string };
+    result: { deleted: boolean; runsMarked: number };
+    progress: never;
+  };
+  /** The validation report stored with an uploaded corpus (null for the built-in world). */
+  corpusReport: {
+    params: { id: string };
+    result: { report: ValidationReport | null };
+    progress: never;
+  };
+  /** The first few documents and queries of a corpus. */
+  corpusPreview: {
+    params: { id: string; count?: number };
+    result: CorpusPreview;
+    progress: never;
+  };
+  /** Storage used and available (navigator.storage.estimate) and each corpus's size. */
+  storageEstimate: {
+    params: Record<string, never>;
+    result: StorageInfo;
+    progress: never;
+  };
+  /** Stores the built-in default world if it is missing; returns its record. */
+  ensureBuiltinWorld: {
+    params: Record<string, never>;
+    result: { corpus: CorpusRecord };
+    progress: { phase: 'generating' | 'storing' };
+  };
+  /** BM25 (Anserini defaults) on a corpus split: by default test, else dev, else train. */
+  bm25Baseline: {
+    params: { corpusId: string; split?: Split };
+    result: { split: Split; metrics: BaselineMetrics; ms: number };
+    progress: never;
+  };
+}
+
+/** A file handed to the ingest worker: Blobs clone across threads, names travel beside them. */
+export interface IngestFileParam {
+  name: string;
+  blob: Blob;
+}
+
+export type IngestPhase = 'reading' | 'indexing' | 'storing';
+
+export interface IngestProgressEvent {
+  phase: IngestPhase;
+  /** The file being read (reading phase), else null. */
+  file: string | null;
+  bytesRead: number;
+  totalBytes: number;
+  /** Rows accepted and rejected so far; null while the reader does not report them. */
+  rowsAccepted: number | null;
+  rowsRejected: number | null;
+  /** Storing phase: shard transactions committed, of all. */
+  shardsWritten: number;
+  shardsTotal: number;
 }
 
 export type MethodName = keyof Methods;
@@ -82,7 +172,21 @@ export type ErrorMessage = { type: 'error'; id: number; method: MethodName | nul
 export type ReadyMessage = { type: 'ready' };
 export type FromWorker = ProgressMessage | ResultMessage | ErrorMessage | ReadyMessage;
 
-const METHOD_NAMES: readonly MethodName[] = ['init', 'selfCheck', 'ping', 'memory', 'countdown'];
+const METHOD_NAMES: readonly MethodName[] = [
+  'init',
+  'selfCheck',
+  'ping',
+  'memory',
+  'countdown',
+  'ingest',
+  'listCorpora',
+  'deleteCorpus',
+  'corpusReport',
+  'corpusPreview',
+  'storageEstimate',
+  'ensureBuiltinWorld',
+  'bm25Baseline',
+];
 
 export function isMethodName(x: unknown): x is MethodName {
   return typeof x === 'string' && (METHOD_NAMES as readonly string[]).includes(x);
