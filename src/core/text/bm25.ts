@@ -7,7 +7,7 @@
 // where Lucene stores a lossy one-byte norm, so scores can differ in the last digits.
 
 import type { Doc, Qrel, Query } from '../data/types';
-import { Analyzer } from './analyzer';
+import { Analyzer, tokenize } from './analyzer';
 
 export interface Bm25Options {
   k1?: number;
@@ -95,23 +95,37 @@ export class Bm25Index {
     const docTerms: Uint32Array[] = new Array(n);
     let df = new Uint32Array(1024);
     let postings = 0;
+    // Raw token -> term id (-1 for a stop word): one map lookup per token on the hot path
+    // instead of stem-cache + vocabulary lookups.
+    const tokenId = new Map<string, number>();
+    let buf = new Uint32Array(1024);
     for (let i = 0; i < n; i++) {
-      const terms = analyzer.analyze(fields(docs[i]));
-      docLength[i] = terms.length;
-      const ids = new Uint32Array(terms.length);
-      for (let j = 0; j < terms.length; j++) {
-        let id = vocab.get(terms[j]);
+      const tokens = tokenize(fields(docs[i]));
+      if (tokens.length > buf.length) buf = new Uint32Array(tokens.length * 2);
+      let len = 0;
+      for (const tok of tokens) {
+        let id = tokenId.get(tok);
         if (id === undefined) {
-          id = vocab.size;
-          vocab.set(terms[j], id);
-          if (id >= df.length) {
-            const grown = new Uint32Array(df.length * 2);
-            grown.set(df);
-            df = grown;
+          const term = analyzer.term(tok);
+          if (term === null) id = -1;
+          else {
+            id = vocab.get(term);
+            if (id === undefined) {
+              id = vocab.size;
+              vocab.set(term, id);
+              if (id >= df.length) {
+                const grown = new Uint32Array(df.length * 2);
+                grown.set(df);
+                df = grown;
+              }
+            }
           }
+          tokenId.set(tok, id);
         }
-        ids[j] = id;
+        if (id >= 0) buf[len++] = id;
       }
+      docLength[i] = len;
+      const ids = buf.slice(0, len);
       ids.sort();
       for (let j = 0; j < ids.length; j++) {
         if (j === 0 || ids[j] !== ids[j - 1]) {
