@@ -380,7 +380,7 @@ export function generateWorld(opts: WorldOptions = {}): Corpus {
   checkConfig(cfg);
   const seed = opts.seed ?? 1;
   const root = new Rng(seed);
-  // Independent streams, so changing e.g. the query count leaves the passages unchanged.
+  // Separate streams per stage, so a change to one stage shifts no other stage's draws.
   const nameRng = root.fork();
   const entityRng = root.fork();
   const passageRng = root.fork();
