@@ -78,6 +78,13 @@ describe('BM25 index', () => {
     expect(index.search('birds birds', 1)[0].score).toBeCloseTo(2 * once, 12);
   });
 
+  it('batch search equals one search per query, with progress', () => {
+    const calls: number[] = [];
+    const qs = ['cats', 'birds sing', 'dogs'];
+    expect(index.searchBatch(qs, 2, (done) => calls.push(done))).toEqual(qs.map((q) => index.search(q, 2)));
+    expect(calls).toEqual([3]);
+  });
+
   it('mines negatives: top m per query, judged positives excluded, matched documents only', () => {
     const negatives = index.negatives(
       [
@@ -102,14 +109,15 @@ describe('BM25 on SciFact', () => {
   });
 
   it('indexes 5,183 documents in well under 2 s and matches the published BM25 on test', () => {
-    // Timed twice: the first build includes JIT warm-up; the assertion takes the better of
-    // the two so a CI machine busy with other test files does not make it flaky.
+    // Cold (first, JIT warm-up included) build, timed in wall clock and in this process's
+    // CPU time; the assertion uses CPU time so a CI machine busy with other test files (a
+    // 2-core box running them in parallel) does not make it flaky.
     const t0 = performance.now();
-    Bm25Index.build(corpus.docs);
-    const coldMs = performance.now() - t0;
-    const t00 = performance.now();
+    const cpu0 = process.cpuUsage();
     const index = Bm25Index.build(corpus.docs);
-    const indexMs = Math.min(coldMs, performance.now() - t00);
+    const cpu = process.cpuUsage(cpu0);
+    const indexMs = performance.now() - t0;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const judged = new Set(corpus.qrels.test.map((q) => q.qid));
     const queries = corpus.queries.filter((q) => judged.has(q.id));
     const t1 = performance.now();
@@ -119,9 +127,9 @@ describe('BM25 on SciFact', () => {
     console.log(
       `BM25 SciFact test (${r.evaluated.length} queries): nDCG@10 ${r.mean['ndcg@10'].toFixed(4)}, ` +
         `MRR@10 ${r.mean['mrr@10'].toFixed(4)}, R@100 ${r.mean['recall@100'].toFixed(4)}; ` +
-        `index ${coldMs.toFixed(0)} ms cold, ${indexMs.toFixed(0)} ms best (${index.vocabularySize} terms), search ${searchMs.toFixed(0)} ms`,
+        `index ${indexMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (${index.vocabularySize} terms), search ${searchMs.toFixed(0)} ms`,
     );
-    expect(indexMs).toBeLessThan(2000);
+    expect(cpuMs).toBeLessThan(2000);
     expect(r.evaluated).toHaveLength(300);
     // BEIR paper: 0.665 (Elasticsearch); Anserini "flat": 0.679, R@100 0.925.
     expect(Math.abs(r.mean['ndcg@10'] - 0.665)).toBeLessThan(0.05);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CorpusFormatError } from '../../../src/core/errors';
+import { CancelledError, CorpusFormatError } from '../../../src/core/errors';
 import { detectLayout, ingestFiles, reportToCsv, reportToText, splitFromName, type ValidationReport } from '../../../src/core/data/ingest';
 import { inferCsvMapping } from '../../../src/core/data/ingest/csv';
 import { bytesOf, CORPUS, memFile, QRELS, QUERIES, scifactFiles } from './helpers';
@@ -132,6 +132,34 @@ describe('broken BEIR inputs: each rejected row names file, line and reason', ()
     await expect(ingestFiles([memFile('notes.md', '# hi'), memFile('data.bin', 'x')])).rejects.toThrow(
       /cannot tell the layout of "notes.md", "data.bin"/,
     );
+  });
+});
+
+describe('BEIR extras', () => {
+  it('reads a hard-negatives list file (qid<TAB>neg,neg,...) after the judgments', async () => {
+    const { corpus, report } = await ingestFiles([
+      memFile('corpus.jsonl', CORPUS),
+      memFile('queries.jsonl', QUERIES),
+      memFile('qrels/test.tsv', QRELS),
+      memFile('hard_negatives.tsv', 'q1\td2,d3,d2\nq2\td1\nq3\td1\nq1\td9\n'),
+    ]);
+    expect(corpus.negatives).toEqual({ q1: ['d2', 'd3'], q2: ['d1'] });
+    expect(errors(report)).toEqual([
+      'hard_negatives.tsv:3 unknown query id "q3" (not in the queries)',
+      'hard_negatives.tsv:4 unknown document id "d9" (not in the corpus)',
+    ]);
+  });
+
+  it('cancels with CancelledError when the signal is aborted', async () => {
+    const signal = { aborted: false };
+    const big = CORPUS.repeat(1).concat(Array.from({ length: 3000 }, (_, i) => `{"_id": "x${i}", "text": "t"}`).join('\n'));
+    const run = ingestFiles([memFile('corpus.jsonl', big, 512)], {
+      signal,
+      onProgress: (p) => {
+        if (p.bytesRead > 20_000) signal.aborted = true;
+      },
+    });
+    await expect(run).rejects.toThrow(CancelledError);
   });
 });
 
