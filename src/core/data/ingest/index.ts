@@ -16,7 +16,7 @@ import {
 } from './csv';
 import { baseName, detectLayout, type PlannedFile } from './layout';
 import { readLines, throwIfCancelled, type ByteSource, type CancelSignal } from './lines';
-import { IssueLog, newFileReport, type FileRole, type Layout, type ValidationReport } from './report';
+import { IssueLog, newFileReport, type FileReport, type FileRole, type Layout, type ValidationReport } from './report';
 import type { ParseContext } from './rows';
 import { parseNegatives, parseQrels, parseTsvCollection, parseTsvQueries } from './tsv';
 
@@ -38,6 +38,9 @@ export interface IngestProgress {
   /** Bytes read from all files so far, and their total size (known sizes only). */
   bytesRead: number;
   totalBytes: number;
+  /** Rows accepted and rejected so far, all files together (as of the previous chunk). */
+  rowsAccepted: number;
+  rowsRejected: number;
 }
 
 export interface IngestOptions {
@@ -111,7 +114,7 @@ export async function ingestFiles(files: IngestFile[], opts: IngestOptions = {})
 
   const totalBytes = files.reduce((s, f) => s + (f.size ?? 0), 0);
   let doneBytes = 0;
-  const reports = [];
+  const reports: FileReport[] = [];
   let docsChecked = false;
   const docFiles = planned.filter((p) => p.role === 'docs' || p.role === 'pairs').map((p) => p.name);
 
@@ -125,8 +128,16 @@ export async function ingestFiles(files: IngestFile[], opts: IngestOptions = {})
     const f = byName.get(p.name)!;
     const fr = newFileReport(f.name, p.role, f.size ?? 0, p.split);
     reports.push(fr);
-    const onBytes = (n: number) =>
-      onProgress?.({ file: f.name, role: p.role, fileBytes: n, fileSize: f.size, bytesRead: doneBytes + n, totalBytes });
+    const onBytes = (n: number) => {
+      if (!onProgress) return;
+      let rowsAccepted = 0;
+      let rowsRejected = 0;
+      for (const r of reports) {
+        rowsAccepted += r.accepted;
+        rowsRejected += r.rejected;
+      }
+      onProgress({ file: f.name, role: p.role, fileBytes: n, fileSize: f.size, bytesRead: doneBytes + n, totalBytes, rowsAccepted, rowsRejected });
+    };
     const isCsv = plan.layout === 'csv';
     const lines = readLines(f.stream(), { file: f.name, keepBlank: isCsv, signal, onBytes });
     const ctx: ParseContext = { lines, fr, log, builder };
