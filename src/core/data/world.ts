@@ -345,7 +345,7 @@ function words(n: number, taken: Set<string>, make: () => string): string[] {
     taken.add(w);
     out.push(w);
   }
-  if (out.length < n) throw new RangeError(`could not invent ${n} distinct names`);
+  if (out.length < n) throw new ConfigError(`could not invent ${n} distinct names: too many entities`);
   return out;
 }
 
@@ -409,7 +409,9 @@ export function generateWorld(opts: WorldOptions = {}): Corpus {
   for (let i = 0; i < counts[0]; i++) {
     let first = '';
     let last = '';
+    let tries = 0;
     do {
+      if (tries++ > 10_000) throw new ConfigError(`namePool ${cfg.namePool} is too small for ${counts[0]} people`);
       first = entityRng.pick(firstNames);
       last = entityRng.pick(surnames);
     } while (fullNames.has(`${first} ${last}`));
@@ -420,7 +422,9 @@ export function generateWorld(opts: WorldOptions = {}): Corpus {
   for (let i = 0; i < counts[1]; i++) {
     let name = '';
     let stem = '';
+    let tries = 0;
     do {
+      if (tries++ > 10_000) throw new ConfigError(`namePool ${cfg.namePool} is too small for ${counts[1]} companies`);
       stem = entityRng.next() < 0.5 ? entityRng.pick(surnames) : entityRng.pick(brandWords);
       name = `${stem} ${entityRng.pick(COMPANY_SUFFIX)}`;
     } while (fullNames.has(name));

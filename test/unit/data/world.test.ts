@@ -73,6 +73,7 @@ describe('synthetic worlds', () => {
     expect(() => generateWorld({ entities: 5 })).toThrow(ConfigError);
     expect(() => generateWorld({ synonymRate: 1.5 })).toThrow(/synonymRate = 1.5: must be in \[0, 1\]/);
     expect(() => generateWorld({ preset: 'easy', train: 100_000 })).toThrow(/fewer than the 100400 queries asked/);
+    expect(() => generateWorld({ entities: 2000, namePool: 10, train: 10, dev: 10, test: 10 })).toThrow(/namePool 10 is too small for 600 people/);
     expect(listWorldPresets().map((p) => p.id)).toEqual(['easy', 'default', 'hard']);
     expect(listWorldPresets().every((p) => p.description.length > 20)).toBe(true);
   });
