@@ -64,6 +64,8 @@ export interface LabStoreOptions extends OpenLabDbOptions {
   storage?: StorageManagerLike | null;
   staleStagingMs?: number;
   now?: () => number;
+  /** Checkpoint chunk size in bytes (default CHECKPOINT_CHUNK_BYTES; tests use small ones). */
+  checkpointChunkBytes?: number;
 }
 
 /** What writeCorpus stores. */
@@ -79,8 +81,8 @@ export interface CorpusInput {
 
 export interface WriteCorpusOptions {
   signal?: AbortSignal;
-  /** After each shard transaction: shards written so far and in all. */
-  onShard?: (written: number, total: number) => void;
+  /** After each shard transaction: shards written so far and in all. A returned promise is awaited before the next shard. */
+  onShard?: (written: number, total: number) => void | Promise<void>;
   /**
    * Test hook: after this many shard transactions have committed, the next one throws a
    * real `DOMException(..., 'QuotaExceededError')` from inside its transaction, exactly
@@ -169,6 +171,7 @@ export class LabStore {
   private readonly storage: StorageManagerLike | null;
   private readonly staleMs: number;
   private readonly now: () => number;
+  private readonly chunkBytes: number;
   private ensuringWorld: Promise<CorpusRecord> | null = null;
 
   private constructor(
@@ -180,6 +183,7 @@ export class LabStore {
     this.storage = opts.storage === undefined ? defaultStorageManager() : opts.storage;
     this.staleMs = opts.staleStagingMs ?? STALE_STAGING_MS;
     this.now = opts.now ?? Date.now;
+    this.chunkBytes = opts.checkpointChunkBytes ?? CHECKPOINT_CHUNK_BYTES;
   }
 
   /** Opens (creating or migrating) the database and removes crashed tabs' staging records. */
@@ -365,7 +369,7 @@ export class LabStore {
             }
           });
           written++;
-          opts.onShard?.(written, total);
+          await opts.onShard?.(written, total);
         };
         for (let i = 0; i < docShards.length; i++) {
           await shardTx(`documents ${i * DOC_SHARD_SIZE + 1}-${i * DOC_SHARD_SIZE + docShards[i].length}`, async (tx) => {
@@ -559,17 +563,17 @@ export class LabStore {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     // Hash before the transaction: awaiting crypto inside one would let it commit early.
     const sha256 = await sha256Hex(bytes);
-    const chunkCount = Math.max(1, Math.ceil(bytes.length / CHECKPOINT_CHUNK_BYTES));
+    const chunkCount = Math.max(1, Math.ceil(bytes.length / this.chunkBytes));
     const chunks: CheckpointChunkRecord[] = [];
     for (let i = 0; i < chunkCount; i++) {
-      const part = bytes.slice(i * CHECKPOINT_CHUNK_BYTES, (i + 1) * CHECKPOINT_CHUNK_BYTES);
+      const part = bytes.slice(i * this.chunkBytes, (i + 1) * this.chunkBytes);
       chunks.push({ runId, name, index: i, data: part.buffer, crc32: crc32(part) });
     }
     const meta: CheckpointMeta = {
       runId,
       name,
       byteLength: bytes.length,
-      chunkSize: CHECKPOINT_CHUNK_BYTES,
+      chunkSize: this.chunkBytes,
       chunkCount,
       sha256,
       createdAt: this.now(),
