@@ -106,7 +106,7 @@ describe('corpora', () => {
       maxIssues: 1000,
     };
     const shards: number[] = [];
-    const rec = await store.writeCorpus({ ...input, report }, { onShard: (w) => shards.push(w) });
+    const rec = await store.writeCorpus({ ...input, report }, { onShard: (w) => void shards.push(w) });
     expect(rec.status).toBe('ready');
     expect(rec.counts).toMatchObject({ docs: 2345, queries: 1234, docShards: 3, queryShards: 2, queriesWithNegatives: 1 });
     expect(rec.counts.judgedQueries).toEqual({ train: 412, dev: 411, test: 411 });
