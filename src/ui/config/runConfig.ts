@@ -1,0 +1,275 @@
+// The run config: one typed, serialisable object (seed included) describing a whole run: its
+// models, tokenizers, recipe and training settings. It round-trips through a JSON file and the
+// URL (?config=base64url(JSON)) and is validated on load with the core's validators, so a config
+// that loads is one the trainer accepts. (House style: playground's `State`.)
+//
+// It lives in the UI until the core grows its own RunConfig (src/core/distill/recipes.ts names
+// one); it is built only from core types and validators.
+
+import { ConfigError } from '../../core/errors';
+import { validateModelConfig, type ModelConfig, type ModelConfigInput } from '../../core/model/config';
+import { DEFAULT_TRAIN, defaultRecipe, validateRecipe, validateTrainSettings, type Recipe, type RecipeKind, type TrainSettings } from '../../core/distill/recipes';
+
+/** The five special tokens every tokenizer reserves ([PAD], [UNK], [CLS], [SEP], [MASK]). */
+export const SPECIAL_TOKEN_COUNT = 5;
+
+export type TokenizerDesign =
+  /** WordPiece trained on the corpus at this vocabulary size. */
+  | { kind: 'wordpiece'; vocabSize: number }
+  /** Hashed words: the most frequent `words` get an id each, every other word one of `buckets`. */
+  | { kind: 'hashed-word'; words: number; buckets: number }
+  /** The vocabulary of an imported checkpoint (vocab.txt). */
+  | { kind: 'pretrained'; vocabSize: number; source: string };
+
+/** A model's shape: every ModelConfig field but the vocabulary size, which the tokenizer sets. */
+export type ModelShape = Omit<ModelConfigInput, 'vocabSize'>;
+
+export interface ModelDesign {
+  name: string;
+  shape: ModelShape;
+  tokenizer: TokenizerDesign;
+}
+
+export interface RunConfig {
+  version: 1;
+  name: string;
+  /** Seeds everything random in the run: initialisation, batches, layer selection, dropout. */
+  seed: number;
+  /** The corpus it trains on (null: the built-in world). */
+  corpus: string | null;
+  /** Teachers; PROD stages index into this list, LEAD and KD use the first. */
+  teachers: ModelDesign[];
+  student: ModelDesign;
+  recipe: Recipe;
+  train: TrainSettings;
+}
+
+export function tokenizerVocabSize(t: TokenizerDesign): number {
+  switch (t.kind) {
+    case 'wordpiece':
+    case 'pretrained':
+      return t.vocabSize;
+    case 'hashed-word':
+      return SPECIAL_TOKEN_COUNT + t.words + t.buckets;
+  }
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+function fail(field: string, message: string): never {
+  throw new ConfigError(`run config: ${field} ${message}`, { field });
+}
+
+/** Validates a tokenizer design; errors name `${at}.field`. */
+export function validateTokenizer(input: unknown, at = 'tokenizer'): TokenizerDesign {
+  if (typeof input !== 'object' || input === null) fail(at, 'must be an object');
+  const t = input as Record<string, unknown>;
+  switch (t.kind) {
+    case 'wordpiece':
+      if (!isInt(t.vocabSize) || t.vocabSize < SPECIAL_TOKEN_COUNT + 1) fail(`${at}.vocabSize`, `must be an integer >= ${SPECIAL_TOKEN_COUNT + 1}`);
+      return { kind: 'wordpiece', vocabSize: t.vocabSize };
+    case 'hashed-word':
+      if (!isInt(t.words) || t.words < 0) fail(`${at}.words`, 'must be an integer >= 0');
+      if (!isInt(t.buckets) || t.buckets < 1) fail(`${at}.buckets`, 'must be an integer >= 1');
+      return { kind: 'hashed-word', words: t.words, buckets: t.buckets };
+    case 'pretrained':
+      if (!isInt(t.vocabSize) || t.vocabSize < SPECIAL_TOKEN_COUNT + 1) fail(`${at}.vocabSize`, `must be an integer >= ${SPECIAL_TOKEN_COUNT + 1}`);
+      if (typeof t.source !== 'string') fail(`${at}.source`, 'must name the checkpoint');
+      return { kind: 'pretrained', vocabSize: t.vocabSize, source: t.source };
+    default:
+      fail(`${at}.kind`, `must be 'wordpiece', 'hashed-word' or 'pretrained', got ${JSON.stringify(t.kind)}`);
+  }
+}
+
+/** The full ModelConfig of a design (validated by the core; field names as the core's). */
+export function modelConfigOf(d: ModelDesign): ModelConfig {
+  return validateModelConfig({ ...d.shape, vocabSize: tokenizerVocabSize(d.tokenizer) });
+}
+
+/** Re-throws a core ConfigError with its field prefixed by where it sits in the run config. */
+function within<T>(prefix: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      const field = typeof e.details?.field === 'string' ? e.details.field : '(root)';
+      // Fields the core already names from the top (train settings say "train.lr") keep their name.
+      const full = field === '(root)' ? prefix : field === prefix || field.startsWith(`${prefix}.`) ? field : `${prefix}.${field}`;
+      throw new ConfigError(`${e.message} (at ${full})`, { field: full });
+    }
+    throw e;
+  }
+}
+
+export function validateModelDesign(input: unknown, at: string): ModelDesign {
+  if (typeof input !== 'object' || input === null) fail(at, 'must be an object');
+  const d = input as Record<string, unknown>;
+  for (const k of Object.keys(d)) if (!['name', 'shape', 'tokenizer'].includes(k)) fail(`${at}.${k}`, 'is not a model design field');
+  if (typeof d.name !== 'string' || d.name.trim() === '') fail(`${at}.name`, 'must be a non-empty string');
+  const tokenizer = validateTokenizer(d.tokenizer, `${at}.tokenizer`);
+  if (typeof d.shape !== 'object' || d.shape === null) fail(`${at}.shape`, 'must be an object');
+  if ('vocabSize' in (d.shape as object)) fail(`${at}.shape.vocabSize`, 'is set by the tokenizer, not the shape');
+  const design: ModelDesign = { name: d.name, shape: d.shape as ModelShape, tokenizer };
+  within(`${at}.shape`, () => modelConfigOf(design));
+  return design;
+}
+
+const RUN_FIELDS = ['version', 'name', 'seed', 'corpus', 'teachers', 'student', 'recipe', 'train'];
+
+/** Validates a run config (an imported file, a URL): ConfigError names the first bad field. */
+export function validateRunConfig(input: unknown): RunConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('(root)', 'must be an object');
+  const x = input as Record<string, unknown>;
+  for (const k of Object.keys(x)) if (!RUN_FIELDS.includes(k)) fail(k, 'is not a run config field');
+  if (x.version !== 1) fail('version', `must be 1, got ${JSON.stringify(x.version)}`);
+  if (typeof x.name !== 'string') fail('name', 'must be a string');
+  if (!isInt(x.seed) || x.seed < 0 || x.seed > 0xffffffff) fail('seed', 'must be an integer in [0, 2^32)');
+  if (x.corpus !== null && typeof x.corpus !== 'string') fail('corpus', 'must be a corpus id or null');
+  if (!Array.isArray(x.teachers)) fail('teachers', 'must be a list');
+  const teachers = x.teachers.map((t, i) => validateModelDesign(t, `teachers[${i}]`));
+  const student = validateModelDesign(x.student, 'student');
+  const recipe = within('recipe', () => validateRecipe(x.recipe, teachers.length));
+  if (recipe.kind !== 'baseline' && teachers.length === 0) fail('teachers', `a ${recipe.kind} recipe needs at least one teacher`);
+  const train = within('train', () => validateTrainSettings(x.train ?? {}));
+  const cfg: RunConfig = { version: 1, name: x.name, seed: x.seed, corpus: (x.corpus as string | null) ?? null, teachers, student, recipe, train };
+  crossCheck(cfg);
+  return cfg;
+}
+
+/** Rules that span sections: LEAD's k against both depths (section 4). */
+function crossCheck(cfg: RunConfig): void {
+  const r = cfg.recipe;
+  if (r.kind === 'lead' && cfg.teachers[0]) {
+    const lt = cfg.teachers[0].shape.layers;
+    const ls = cfg.student.shape.layers;
+    // A bad depth is reported at the depth itself.
+    if (!isInt(lt) || !isInt(ls) || lt < 1 || ls < 1) return;
+    if (r.k > Math.min(lt, ls)) fail('recipe.k', `(${r.k}) must not exceed the depth of the student (${ls}) or the teacher (${lt})`);
+  }
+}
+
+/**
+ * Every problem of an edited config, one per field, for inline display: each section is
+ * validated on its own so that one bad field does not hide another section's.
+ */
+export function runConfigErrors(cfg: RunConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  const catchInto = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const field = typeof e.details?.field === 'string' ? e.details.field : '(root)';
+      if (!(field in out)) out[field] = e.message.replace(/^(run config|recipe|model config): /, '').replace(/ \(at [^)]*\)$/, '');
+    }
+  };
+  catchInto(() => {
+    if (!isInt(cfg.seed) || cfg.seed < 0 || cfg.seed > 0xffffffff) fail('seed', 'must be an integer in [0, 2^32)');
+  });
+  cfg.teachers.forEach((t, i) => catchInto(() => validateModelDesign(t, `teachers[${i}]`)));
+  catchInto(() => validateModelDesign(cfg.student, 'student'));
+  catchInto(() => within('recipe', () => validateRecipe(cfg.recipe, cfg.teachers.length)));
+  catchInto(() => {
+    if (cfg.recipe.kind !== 'baseline' && cfg.teachers.length === 0) fail('teachers', `a ${cfg.recipe.kind} recipe needs at least one teacher`);
+  });
+  catchInto(() => within('train', () => validateTrainSettings(cfg.train)));
+  catchInto(() => crossCheck(cfg));
+  return out;
+}
+
+export function defaultTeacher(): ModelDesign {
+  return {
+    name: 'teacher (DE 4 x 128)',
+    shape: { kind: 'de', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+    tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
+  };
+}
+
+export function defaultStudent(): ModelDesign {
+  return {
+    name: 'student (DE 2 x 64)',
+    shape: { kind: 'de', layers: 2, hidden: 64, heads: 2, ffn: 256, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+    tokenizer: { kind: 'hashed-word', words: 6000, buckets: 1995 },
+  };
+}
+
+/** The lab's first-visit run: benchmark.md's `lead-de` models, LEAD with the papers' defaults. */
+export function defaultRunConfig(kind: RecipeKind = 'lead'): RunConfig {
+  return {
+    version: 1,
+    name: `${kind.toUpperCase()} demo`,
+    seed: 1,
+    corpus: null,
+    teachers: [defaultTeacher()],
+    student: defaultStudent(),
+    recipe: defaultRecipe(kind),
+    train: { ...DEFAULT_TRAIN },
+  };
+}
+
+// ---- Sharing: JSON text and the URL.
+
+export function runConfigToJson(cfg: RunConfig): string {
+  return JSON.stringify(cfg, null, 2) + '\n';
+}
+
+/** Parses and validates a run config file's text. */
+export function runConfigFromJson(text: string): RunConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`run config: not valid JSON (${(e as Error).message})`, { field: '(root)' });
+  }
+  return validateRunConfig(parsed);
+}
+
+function bytesToBase64Url(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function base64UrlToBytes(s: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new ConfigError('run config in the URL: not base64url text', { field: '(url)' });
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** base64url of the config's compact JSON (UTF-8), for `?config=`. */
+export function encodeConfigParam(cfg: RunConfig): string {
+  return bytesToBase64Url(new TextEncoder().encode(JSON.stringify(cfg)));
+}
+
+export function decodeConfigParam(param: string): RunConfig {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(base64UrlToBytes(param));
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError('run config in the URL: not UTF-8 text', { field: '(url)' });
+  }
+  return runConfigFromJson(text);
+}
+
+/** A shareable address: `base` (page URL, its other parameters kept) with ?config=. */
+export function configUrl(base: string, cfg: RunConfig): string {
+  const url = new URL(base);
+  url.searchParams.set('config', encodeConfigParam(cfg));
+  return url.toString();
+}
+
+/** The config in a URL or query string, if any: its value, or the error that rejected it. */
+export function configFromSearch(search: string): { config: RunConfig } | { error: string } | null {
+  const q = search.includes('?') ? search.slice(search.indexOf('?')) : search;
+  const param = new URLSearchParams(q).get('config');
+  if (param === null) return null;
+  try {
+    return { config: decodeConfigParam(param) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}

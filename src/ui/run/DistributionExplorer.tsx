@@ -1,0 +1,151 @@
+import { useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Cell, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
+import { ChartFrame } from '../chart/ChartFrame';
+import { ROLE_COLOR } from '../chart/palette';
+import { SelectField } from '../controls';
+import { fmt3, truncate } from '../format';
+import type { RunViewState } from '../runState';
+import { klDivergence, layerName, pairName } from './lead';
+
+const explain = (
+  <>
+    For one training query and its candidate passages (the positive and hard negatives of its group), the bars show how each
+    model spreads probability over the candidates at one layer pair. The teacher's bars are softmax(S_t / τ) of its layer
+    score matrix, the student's softmax(S_s) of its own (the temperature divides the teacher only); the LEAD layer loss is
+    the KL between exactly these two distributions, averaged over the batch and weighted by lambda_j (3.4). The relevant
+    candidate is starred and shaded: a good layer puts its tallest bar there. Step through the selected layer pairs to see
+    which student layers already agree with their teacher layer, and compare with the final layers (the response KD, 3.2).
+  </>
+);
+
+export function DistributionExplorer({ state }: { state: RunViewState }) {
+  const order = state.distributionOrder;
+  const [qid, setQid] = useState<string | null>(null);
+  const active = qid && state.distributions[qid] ? qid : order[order.length - 1];
+  const d = active ? state.distributions[active] : undefined;
+  const Lt = d?.teacher.length ?? 0;
+  const Ls = d?.student.length ?? 0;
+  const selected: [number, number][] = (d && state.phases[d.phase]?.latestPairs) || state.layerKL?.selected || [];
+  const pairs: [number, number][] = d
+    ? [...selected.filter(([s, t]) => s < Ls && t < Lt), ...(selected.some(([s, t]) => s === Ls - 1 && t === Lt - 1) ? [] : [[Ls - 1, Lt - 1] as [number, number]])]
+    : [];
+  const [pick, setPick] = useState<[number, number] | null>(null);
+  const [s, t] = pick && pick[0] < Ls && pick[1] < Lt ? pick : (pairs[0] ?? [0, 0]);
+
+  if (!d) {
+    return (
+      <ChartFrame
+        id="distributions"
+        title="Layer distribution explorer"
+        formulas={['3.2', '3.4']}
+        explain={explain}
+        empty="During a LEAD phase the trainer samples a few queries and reports their candidates' distributions at every layer; pick one here to look inside both models."
+      />
+    );
+  }
+
+  const data = d.candidates.map((c, i) => ({
+    name: `#${i + 1}${c.relevant ? ' ★' : ''}`,
+    teacher: d.teacher[t]?.[i] ?? 0,
+    student: d.student[s]?.[i] ?? 0,
+    relevant: c.relevant,
+  }));
+  const kl = klDivergence(d.teacher[t] ?? [], d.student[s] ?? []);
+  const isSelected = selected.some(([a, b]) => a === s && b === t);
+  const pairIndex = pairs.findIndex(([a, b]) => a === s && b === t);
+  const step = (dir: number) => {
+    const next = pairs[(pairIndex + dir + pairs.length) % pairs.length];
+    if (next) setPick(next);
+  };
+  const layerOptions = (n: number) => Array.from({ length: n }, (_, i) => ({ value: String(i), label: `layer ${layerName(i)}` }));
+
+  return (
+    <ChartFrame
+      id="distributions"
+      title="Layer distribution explorer"
+      formulas={['3.2', '3.4']}
+      explain={explain}
+      legend={[
+        { name: `teacher layer ${layerName(t)}: softmax(S_t / τ)`, color: ROLE_COLOR.teacher },
+        { name: `student layer ${layerName(s)}: softmax(S_s)`, color: ROLE_COLOR.student },
+      ]}
+      controls={
+        <>
+          <SelectField
+            label="Query"
+            value={active}
+            onChange={(v) => setQid(v)}
+            options={order.map((q) => ({ value: q, label: `${q}: ${truncate(state.distributions[q].query, 48)}` }))}
+            testId="dist-query"
+          />
+          <SelectField label="Student layer" value={String(s)} onChange={(v) => setPick([Number(v), t])} options={layerOptions(Ls)} testId="dist-student-layer" />
+          <SelectField label="Teacher layer" value={String(t)} onChange={(v) => setPick([s, Number(v)])} options={layerOptions(Lt)} testId="dist-teacher-layer" />
+          <div className="field">
+            <span className="field-label" id="pair-step-label">
+              Layer pairs
+            </span>
+            <div role="group" aria-labelledby="pair-step-label" className="button-row">
+              <button type="button" className="small" onClick={() => step(-1)} disabled={pairs.length < 2} aria-label="Previous layer pair">
+                ◀
+              </button>
+              <button type="button" className="small" onClick={() => step(1)} disabled={pairs.length < 2} aria-label="Next layer pair">
+                ▶
+              </button>
+            </div>
+          </div>
+        </>
+      }
+      caption={
+        <>
+          <p>
+            <strong>{d.query}</strong> (query {d.qid}, step {d.step} of {d.phase}). Showing {pairName([s, t])}
+            {isSelected ? ', a pair LEAD selected at the latest step' : s === Ls - 1 && t === Lt - 1 ? ', the final layers' : ''}. τ = {d.tau}.
+            KL(teacher ‖ student) for this query: <strong data-testid="dist-kl">{fmt3(kl)}</strong>.
+          </p>
+          <table className="data-table compact">
+            <caption>Candidates of this query</caption>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">passage</th>
+                <th scope="col">relevant</th>
+                <th scope="col">teacher p</th>
+                <th scope="col">student p</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.candidates.map((c, i) => (
+                <tr key={c.docId} className={c.relevant ? 'relevant-row' : undefined}>
+                  <td>{i + 1}</td>
+                  <td title={c.docId}>{truncate(c.title, 60)}</td>
+                  <td>{c.relevant ? '★ yes' : ''}</td>
+                  <td>{fmt3(data[i].teacher)}</td>
+                  <td>{fmt3(data[i].student)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      }
+    >
+      <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${d.qid}`}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="name" />
+        <YAxis domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} width={40} label={{ value: 'probability', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
+        <Tooltip formatter={(v) => fmt3(Number(v))} />
+        {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
+        <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
+          {data.map((x) => (
+            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+          ))}
+        </Bar>
+        <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
+          {data.map((x) => (
+            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+          ))}
+        </Bar>
+      </BarChart>
+    </ChartFrame>
+  );
+}
+

@@ -1,0 +1,199 @@
+import { useState } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceArea, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
+import type { RankScatterEvent } from '../../core/train/events';
+import { ChartFrame } from '../chart/ChartFrame';
+import { seriesColor } from '../chart/palette';
+import { SeriesChart, type ChartLine } from '../chart/SeriesChart';
+import { SelectField } from '../controls';
+import { fmt3, fmtDiff, fmtInt } from '../format';
+import { METRIC_KEYS, type MetricKey, type RunViewState } from '../runState';
+import type { Series } from '../series';
+import { metricLabel } from './TrainingCurves';
+
+const isProdPhase = (id: string) => id.startsWith('prod');
+
+/** PROD's stages in order: what each distilled, how the student scored after it, and progress. */
+export function StageTimeline({ state }: { state: RunViewState }) {
+  const [metric, setMetric] = useState<MetricKey>('mrr@10');
+  const prodPhases = state.phaseOrder.filter(isProdPhase).map((id) => state.phases[id]);
+  const stages = state.stages;
+  const explain = (
+    <>
+      PROD distils a chain of ever stronger teachers into one student, one stage each (section 5): typically a big dual encoder,
+      then cross-encoders. Each stage starts from the student the previous stage produced; later stages add LwF, a KD term
+      against the student as it entered the stage, so a stronger teacher does not erase what an earlier one taught (3.6). Hard
+      negatives are re-mined from the newest student between stages, and the last, data-progressive stage trains only on
+      queries the teacher gets right and the student gets wrong. Each card shows the student's held-out metrics after the
+      stage and the change from the stage before.
+    </>
+  );
+  const count = Math.max(stages.length, prodPhases.length);
+  if (count === 0) {
+    return <ChartFrame id="prod-stages" title="PROD stage timeline" formulas={['3.6', '5']} explain={explain} empty="Appears when a PROD run starts its first stage." />;
+  }
+  const data = stages.map((s) => ({ name: `${s.stage}`, title: s.title, ...Object.fromEntries(METRIC_KEYS.map((m) => [m, s.metrics[m]])) }));
+  return (
+    <ChartFrame
+      id="prod-stages"
+      title="PROD stage timeline"
+      formulas={['3.6', '5']}
+      explain={explain}
+      legend={stages.length ? [{ name: `student ${metricLabel(metric)} after each stage`, color: seriesColor(2) }] : []}
+      controls={<SelectField label="Metric" value={metric} onChange={setMetric} options={METRIC_KEYS.map((m) => ({ value: m, label: metricLabel(m) }))} />}
+      caption={
+        <ol className="timeline" data-testid="stage-timeline">
+          {Array.from({ length: count }, (_, i) => {
+            const s = stages[i];
+            const p = prodPhases[i];
+            const prev = i > 0 ? stages[i - 1] : undefined;
+            const done = Boolean(s);
+            return (
+              <li key={i} className={`stage-card ${done ? 'done' : 'running'}`}>
+                <div className="stage-num" aria-hidden="true">
+                  {i + 1}
+                </div>
+                <div>
+                  <strong>{s?.title ?? p?.title}</strong>
+                  {s && <div className="fine">teacher: {s.teacher}; {fmtInt(s.examples)} training examples</div>}
+                  {p && (
+                    <div className="progress-line">
+                      <progress max={p.totalSteps} value={p.lastStep} aria-label={`${p.title} progress`} /> step {p.lastStep} of {p.totalSteps}
+                    </div>
+                  )}
+                  {s && (
+                    <dl className="metric-pairs">
+                      {(['mrr@10', 'ndcg@10', 'recall@100'] as const).map((m) => (
+                        <div key={m}>
+                          <dt>{metricLabel(m)}</dt>
+                          <dd>
+                            {fmt3(s.metrics[m])}
+                            {prev && <span className={s.metrics[m] >= prev.metrics[m] ? 'up' : 'down'}> ({fmtDiff(s.metrics[m] - prev.metrics[m])})</span>}
+                          </dd>
+                        </div>
+                      ))}
+                    </dl>
+                  )}
+                  {!s && <div className="fine">running: metrics arrive when the stage ends</div>}
+                </div>
+              </li>
+            );
+          })}
+        </ol>
+      }
+    >
+      {stages.length > 0 ? (
+        <LineChart responsive style={{ width: '100%', height: 200 }} data={data} margin={{ top: 8, right: 16, bottom: 18, left: 8 }} title="Student metric after each PROD stage" desc={`${metricLabel(metric)} after each stage`}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="name" label={{ value: 'stage', position: 'insideBottom', offset: -10 }} />
+          <YAxis domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
+          <Tooltip formatter={(v) => fmt3(Number(v))} labelFormatter={(_, p) => String(p?.[0]?.payload?.title ?? '')} />
+          <Line dataKey={metric} name={metricLabel(metric)} stroke={seriesColor(2)} strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} />
+        </LineChart>
+      ) : (
+        <p className="fine">The chart of metrics per stage fills in as stages finish.</p>
+      )}
+    </ChartFrame>
+  );
+}
+
+function shifted(s: Series, offset: number): Series {
+  return { ...s, points: s.points.map((p) => ({ ...p, x: p.x + offset })) };
+}
+
+/** How far the student moves from its stage-start copy (the quantity LwF penalises). */
+export function LwfDriftChart({ state }: { state: RunViewState }) {
+  const phases = state.phaseOrder.map((id) => state.phases[id]).filter((p) => p.lwfDrift.count > 0);
+  const lines: ChartLine[] = phases.map((p, i) => ({ key: p.id, name: p.title, series: shifted(p.lwfDrift, p.offset), color: seriesColor(i + 3) }));
+  return (
+    <ChartFrame
+      id="lwf-drift"
+      title="LwF drift"
+      formulas={['3.3', '3.6']}
+      legend={lines.map((l) => ({ name: l.name, color: l.color }))}
+      empty={lines.length === 0 ? 'Appears in PROD stages with LwF (after the first stage): the KL between the student and its stage-start copy.' : undefined}
+      explain={
+        <>
+          In PROD stages after the first, a frozen copy of the student is taken as the stage begins and the loss adds w_lwf ·
+          T² · KL( softmax(S_prev / T) ‖ softmax(S_s / T) ) (3.6, with the KD form 3.3). The curve is that KL without the T²
+          factor: how far the student's score distributions have drifted from where the stage started. LwF keeps it small, so
+          a new teacher refines rather than overwrites; a curve that keeps climbing means the new teacher disagrees strongly
+          with what the student learned.
+        </>
+      }
+    >
+      <SeriesChart lines={lines} xLabel="run step" yLabel="KL to stage start" yDomain={[0, 'auto']} description="LwF drift by run step" />
+    </ChartFrame>
+  );
+}
+
+const MAX_SCATTER_POINTS = 1500;
+
+/** Thins a large scatter for drawing: every selected point, and an even sample of the rest. */
+export function thinScatter(ev: RankScatterEvent, max = MAX_SCATTER_POINTS) {
+  const selected = ev.points.filter((p) => p.selected);
+  const rest = ev.points.filter((p) => !p.selected);
+  const room = Math.max(0, max - selected.length);
+  const every = rest.length > room ? rest.length / Math.max(1, room) : 1;
+  const kept = every <= 1 ? rest : Array.from({ length: Math.min(room, rest.length) }, (_, i) => rest[Math.floor(i * every)]);
+  return { selected, rest: kept, thinned: kept.length < rest.length };
+}
+
+/** Teacher rank vs student rank of every training query, boxing PROD's data-progressive window. */
+export function RankScatter({ state }: { state: RunViewState }) {
+  const ev = state.rankScatter;
+  const explain = (
+    <>
+      Before the last PROD stage, every training query is ranked by the student (full retrieval) and by the teacher
+      (re-ranking the student's top candidates). Each dot is one query: x is the rank the student gives its first relevant
+      passage, y the teacher's (both on log scales, 1 is best). The shaded box is the data-progressive window (section 5):
+      queries the student places at rank {ev ? `${ev.window.rankLow}..${ev.window.rankHigh}` : '2..15'} and the teacher at rank{' '}
+      {ev ? `≤ ${ev.window.teacherRank}` : '1'}, the ones the teacher gets right and the student almost does. Only they (highlighted)
+      train the last stage, with negatives in the teacher's order.
+    </>
+  );
+  if (!ev || ev.points.length === 0) {
+    return <ChartFrame id="rank-scatter" title="Data-progressive selection" formulas={['5']} explain={explain} empty="Appears when PROD's data-progressive stage ranks the training queries." />;
+  }
+  const { selected, rest, thinned } = thinScatter(ev);
+  const cap = (r: number) => (Number.isFinite(r) && r >= 1 ? r : NaN);
+  const toXY = (p: { qid: string; studentRank: number; teacherRank: number }) => ({ qid: p.qid, x: cap(p.studentRank), y: cap(p.teacherRank) });
+  const all = ev.points.map(toXY).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const maxRank = Math.max(ev.window.rankHigh * 2, ...all.map((p) => Math.max(p.x, p.y)));
+  const { rankLow, rankHigh, teacherRank } = ev.window;
+  return (
+    <ChartFrame
+      id="rank-scatter"
+      title="Data-progressive selection"
+      formulas={['5']}
+      explain={explain}
+      legend={[
+        { name: 'selected for the last stage', color: 'var(--accent)' },
+        { name: 'other training queries', color: 'var(--muted)' },
+        { name: 'selection window', color: 'var(--relevant)' },
+      ]}
+      caption={
+        <p data-testid="rank-scatter-caption">
+          {fmtInt(ev.points.filter((p) => p.selected).length)} of {fmtInt(ev.points.length)} training queries selected (student rank {rankLow}..{rankHigh}, teacher rank ≤ {teacherRank}).
+          {thinned ? ` ${fmtInt(MAX_SCATTER_POINTS)} points drawn: all selected ones and an even sample of the rest.` : ''}
+        </p>
+      }
+    >
+      <ScatterChart responsive style={{ width: '100%', height: 320 }} margin={{ top: 8, right: 16, bottom: 22, left: 8 }} title="Teacher rank against student rank per training query" desc="Data-progressive selection window">
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis type="number" dataKey="x" name="student rank" scale="log" domain={[0.8, maxRank * 1.2]} allowDataOverflow ticks={logTicks(maxRank)} label={{ value: 'student rank of first relevant passage', position: 'insideBottom', offset: -12 }} />
+        <YAxis type="number" dataKey="y" name="teacher rank" scale="log" domain={[0.8, maxRank * 1.2]} allowDataOverflow ticks={logTicks(maxRank)} width={52} label={{ value: 'teacher rank', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
+        <ZAxis range={[18, 18]} />
+        <ReferenceArea x1={rankLow - 0.4} x2={rankHigh + 0.4} y1={0.85} y2={teacherRank + 0.4} fill="var(--relevant)" fillOpacity={0.22} stroke="var(--relevant)" strokeDasharray="4 2" ifOverflow="extendDomain" />
+        <Tooltip cursor={{ strokeDasharray: '3 3' }} formatter={(v) => String(v)} />
+        <Scatter name="other queries" data={rest.map(toXY)} fill="var(--muted)" fillOpacity={0.45} isAnimationActive={false} />
+        <Scatter name="selected" data={selected.map(toXY)} fill="var(--accent)" isAnimationActive={false} />
+      </ScatterChart>
+    </ChartFrame>
+  );
+}
+
+function logTicks(max: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= max * 1.2; d *= 10) for (const m of [1, 2, 5]) if (m * d <= max * 1.2) out.push(m * d);
+  return out;
+}

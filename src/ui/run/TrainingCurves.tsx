@@ -1,0 +1,157 @@
+import { useMemo, useState } from 'react';
+import type { ModelRole } from '../../core/train/events';
+import { ChartFrame } from '../chart/ChartFrame';
+import { ROLE_COLOR, seriesColor } from '../chart/palette';
+import { SeriesChart, type ChartLine } from '../chart/SeriesChart';
+import { SelectField } from '../controls';
+import { fmtLr } from '../format';
+import { evalKey, METRIC_KEYS, type MetricKey, type RunViewState } from '../runState';
+import { lossLabel, shortPhase, sortLossNames } from './lossNames';
+
+const METRIC_LABEL: Record<MetricKey, string> = {
+  'mrr@10': 'MRR@10',
+  'ndcg@10': 'nDCG@10',
+  'recall@10': 'Recall@10',
+  'recall@100': 'Recall@100',
+  map: 'MAP',
+};
+export const metricLabel = (m: string): string => METRIC_LABEL[m as MetricKey] ?? m;
+
+function PhasePicker({ state, value, onChange }: { state: RunViewState; value: string; onChange: (v: string) => void }) {
+  return (
+    <SelectField
+      label="Phase"
+      value={value}
+      onChange={onChange}
+      testId="phase-picker"
+      options={state.phaseOrder.map((id) => ({ value: id, label: `${state.phases[id].title} (${state.phases[id].lastStep}/${state.phases[id].totalSteps})` }))}
+    />
+  );
+}
+
+/** Loss terms, learning rate and train accuracy of one phase, and eval metrics over the run. */
+export function TrainingCurves({ state }: { state: RunViewState }) {
+  const [picked, setPicked] = useState<string | null>(null);
+  // Follow the running phase until the user picks one.
+  const phaseId = picked && state.phases[picked] ? picked : (state.currentPhase ?? state.phaseOrder[0] ?? null);
+  const phase = phaseId ? state.phases[phaseId] : null;
+  const picker = phase ? <PhasePicker state={state} value={phase.id} onChange={setPicked} /> : null;
+  const noSteps = 'Curves appear with the first step the trainer reports (every "log every" steps).';
+
+  const lossLines: ChartLine[] = phase
+    ? sortLossNames(Object.keys(phase.losses)).map((name, i) => ({
+        key: name, name: lossLabel(name), series: phase.losses[name], color: name === 'total' ? 'var(--fg)' : seriesColor(i), dashed: name === 'total',
+      }))
+    : [];
+  const accLines: ChartLine[] = phase
+    ? (Object.keys(phase.trainAcc) as ModelRole[]).map((role) => ({ key: role, name: role, series: phase.trainAcc[role], color: ROLE_COLOR[role] ?? seriesColor(0) }))
+    : [];
+
+  return (
+    <div className="chart-grid">
+      <ChartFrame
+        id="losses"
+        title="Loss terms"
+        formulas={['3.1', '3.2', '3.3', '3.4', '3.5', '3.6']}
+        controls={picker}
+        legend={lossLines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed }))}
+        empty={lossLines.length === 0 ? noSteps : undefined}
+        explain={
+          <>
+            Every term of the phase's objective, as the trainer reads them back every few steps. A contrastive phase has one
+            term, the NLL of the positive passage (3.1). LEAD adds the response KL between final score distributions (3.2) and
+            the layer KL, the lambda-weighted sum of per-layer-pair KLs (3.4); with joint training the teacher's own terms appear
+            too (3.5). A PROD stage shows NLL, the T²-scaled KD (3.3) and, after the first stage, LwF (3.6). The dashed line
+            is the total the optimiser minimises. Once a run is long, each point is the mean of several steps and the shaded
+            band their min..max.
+          </>
+        }
+      >
+        <SeriesChart lines={lossLines} xLabel="step" yLabel="loss" description={`Loss terms of ${phase?.title ?? 'the phase'} by step`} />
+      </ChartFrame>
+
+      <ChartFrame
+        id="lr"
+        title="Learning rate"
+        formulas={['7']}
+        controls={picker}
+        legend={phase ? [{ name: 'learning rate', color: seriesColor(0) }] : []}
+        empty={!phase || phase.lr.count === 0 ? noSteps : undefined}
+        explain={
+          <>
+            AdamW's learning rate at each step: a linear warm-up from 0 to the peak over the first warm-up fraction of the steps,
+            then a linear decay to 0 at the last step (section 7). PROD's data-progressive stage uses a lower peak.
+          </>
+        }
+      >
+        {phase && (
+          <SeriesChart
+            lines={[{ key: 'lr', name: 'learning rate', series: phase.lr, color: seriesColor(0) }]}
+            xLabel="step"
+            yLabel="lr"
+            yTickFormat={fmtLr}
+            envelope={false}
+            description={`Learning rate schedule of ${phase.title}`}
+          />
+        )}
+      </ChartFrame>
+
+      <ChartFrame
+        id="train-acc"
+        title="Train accuracy"
+        controls={picker}
+        legend={accLines.map((l) => ({ name: l.name, color: l.color }))}
+        empty={accLines.length === 0 ? noSteps : undefined}
+        explain={
+          <>
+            The fraction of the batch's queries whose positive passage gets the highest score, for each model being watched. It
+            is measured on training batches (in-batch negatives included, section 2), so it runs ahead of the held-out metrics.
+          </>
+        }
+      >
+        <SeriesChart lines={accLines} xLabel="step" yLabel="accuracy" yDomain={[0, 1]} description="Train accuracy by step" />
+      </ChartFrame>
+
+      <EvalChart state={state} />
+    </div>
+  );
+}
+
+function EvalChart({ state }: { state: RunViewState }) {
+  const splits = useMemo(() => [...new Set(state.evals.map((e) => e.split))], [state.evals]);
+  const [split, setSplit] = useState<string | null>(null);
+  const [metric, setMetric] = useState<MetricKey>('ndcg@10');
+  const activeSplit = split && splits.includes(split) ? split : (splits.includes('dev') ? 'dev' : splits[0]);
+  const roles: ModelRole[] = ['teacher', 'student'];
+  const lines: ChartLine[] = roles
+    .map((role) => ({ role, s: state.evalSeries[evalKey(role, activeSplit ?? '', metric)] }))
+    .filter((x) => x.s && x.s.count > 0)
+    .map(({ role, s }) => ({ key: role, name: `${role}, ${activeSplit}`, series: s, color: ROLE_COLOR[role], dashed: role === 'teacher' }));
+  const markers = state.phaseOrder.slice(1).map((id) => ({ x: state.phases[id].offset, label: shortPhase(id) }));
+  const controls = splits.length ? (
+    <>
+      <SelectField label="Split" value={activeSplit ?? ''} onChange={setSplit} options={splits.map((s) => ({ value: s, label: s }))} testId="eval-split" />
+      <SelectField label="Metric" value={metric} onChange={setMetric} options={METRIC_KEYS.map((m) => ({ value: m, label: metricLabel(m) }))} testId="eval-metric" />
+    </>
+  ) : null;
+  return (
+    <ChartFrame
+      id="eval"
+      title="Held-out retrieval metrics"
+      formulas={['6']}
+      controls={controls}
+      legend={lines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed }))}
+      empty={lines.length === 0 ? 'Metrics appear after the first evaluation (every "eval every" steps, and at the end of each phase).' : undefined}
+      explain={
+        <>
+          Retrieval quality on held-out queries, ranked over the whole corpus, as trec_eval computes it (section 6): MRR@10 is the
+          mean reciprocal rank of the first relevant passage in the top 10; nDCG@10 rewards graded relevance near the top;
+          Recall@k counts the relevant passages found in the top k. The x axis runs across phases, which follow each other
+          (dotted lines mark where a phase starts).
+        </>
+      }
+    >
+      <SeriesChart lines={lines} xLabel="run step" yLabel={metricLabel(metric)} yDomain={[0, 'auto']} markers={markers} envelope={false} description={`${metricLabel(metric)} on ${activeSplit} by run step`} />
+    </ChartFrame>
+  );
+}
