@@ -63,7 +63,7 @@ export interface CorpusRecord {
   updatedAt: number;
   counts: CorpusCounts;
   stats: CorpusStats;
-  /** Approximate bytes of its text (UTF-16 string lengths x 2), for the storage view. */
+  /** Approximate bytes of its text (characters of ids, titles, texts), for the storage view. */
   bytes: number;
   /** BM25 baseline per split with judgments, computed before commit. */
   baseline: Partial<Record<Split, BaselineMetrics>>;
@@ -171,7 +171,7 @@ export interface LabDB extends DBSchema {
   docShards: { key: [string, number]; value: DocShardRecord };
   queryShards: { key: [string, number]; value: QueryShardRecord };
   qrels: { key: [string, Split]; value: QrelsRecord };
-  reports: { key: string; value: ReportRecord };
+  reports: { key: [string]; value: ReportRecord };
   tokenShards: { key: [string, string, TokenSide, number]; value: TokenShardRecord };
   negatives: { key: [string, string]; value: NegativesRecord };
   checkpoints: { key: [string, string]; value: CheckpointMeta };
@@ -202,7 +202,8 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('docShards', { keyPath: ['corpusId', 'shard'] });
     db.createObjectStore('queryShards', { keyPath: ['corpusId', 'shard'] });
     db.createObjectStore('qrels', { keyPath: ['corpusId', 'split'] });
-    db.createObjectStore('reports', { keyPath: 'corpusId' });
+    // An array key path, so that like every corpus-owned store its keys start with the corpus id.
+    db.createObjectStore('reports', { keyPath: ['corpusId'] });
     db.createObjectStore('tokenShards', { keyPath: ['corpusId', 'tokenizerId', 'side', 'shard'] });
     db.createObjectStore('negatives', { keyPath: ['corpusId', 'name'] });
     db.createObjectStore('checkpoints', { keyPath: ['runId', 'name'] });

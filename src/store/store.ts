@@ -151,8 +151,8 @@ const newId = (prefix: string) =>
 /** All keys of one owner in stores keyed [owner, ...]: [owner] < [owner, x] < [owner, []]. */
 const ownerRange = (...prefix: (string | number)[]) => IDBKeyRange.bound(prefix, [...prefix, []]);
 
-/** Approximate in-memory bytes of a string (UTF-16). */
-const strBytes = (s: string) => s.length * 2;
+/** Approximate bytes of a string as text (its length: UTF-8 for mostly ASCII text). */
+const strBytes = (s: string) => s.length;
 
 function chunk<T>(xs: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -303,7 +303,7 @@ export class LabStore {
   }
 
   async getReport(id: string): Promise<ValidationReport | undefined> {
-    return (await this.db.get('reports', id))?.report;
+    return (await this.db.get('reports', [id]))?.report;
   }
 
   // ---------------------------------------------------------------- corpora: writes

@@ -1,4 +1,5 @@
 import { BackendPanel } from './panels/BackendPanel';
+import { CorpusPanel } from './panels/CorpusPanel';
 
 export function App() {
   return (
@@ -12,6 +13,7 @@ export function App() {
       </header>
       <main>
         <BackendPanel />
+        <CorpusPanel />
       </main>
     </div>
   );

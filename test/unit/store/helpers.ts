@@ -3,6 +3,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import type { IDBPDatabase } from 'idb';
+import type { ValidationReport } from '../../../src/core/data/ingest';
 import type { Corpus } from '../../../src/core/data/types';
 import { describeCorpus } from '../../../src/store/corpusStats';
 import type { LabDB } from '../../../src/store/schema';
@@ -30,9 +31,27 @@ export function makeCorpus(name: string, docs: number, queries = 30): Corpus {
   return c;
 }
 
+/** What the store is given for a corpus, with a one-issue validation report. */
 export function corpusInput(corpus: Corpus, id?: string): CorpusInput {
   const { stats, baseline } = describeCorpus(corpus);
-  return { id, name: corpus.name, source: { kind: 'upload', layout: 'beir', files: [{ name: 'corpus.jsonl', bytes: 1 }] }, corpus, stats, baseline };
+  const report: ValidationReport = {
+    corpusName: corpus.name,
+    layout: 'beir',
+    files: [{ file: 'corpus.jsonl', role: 'docs', bytes: 1, rowsRead: corpus.docs.length + 1, accepted: corpus.docs.length, rejected: 1 }],
+    totals: {
+      docs: corpus.docs.length,
+      queries: corpus.queries.length,
+      judgedQueries: { train: 0, dev: 0, test: 0 },
+      judgments: { train: 0, dev: 0, test: 0 },
+      queriesWithNegatives: 0,
+    },
+    issues: [{ file: 'corpus.jsonl', line: 2, reason: 'invalid JSON', severity: 'error' }],
+    issueCount: 1,
+    errorCount: 1,
+    warningCount: 0,
+    maxIssues: 1000,
+  };
+  return { id, name: corpus.name, source: { kind: 'upload', layout: 'beir', files: [{ name: 'corpus.jsonl', bytes: 1 }] }, corpus, report, stats, baseline };
 }
 
 /** JSON with typed arrays and ArrayBuffers spelled out, so dumps compare byte for byte. */

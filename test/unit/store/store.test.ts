@@ -252,12 +252,15 @@ describe('corpora', () => {
     await store.putRun({ id: 'run:b', name: 'on b', corpusId: b.id, config: {}, status: 'done', createdAt: 2, updatedAt: 2 });
     await store.saveCheckpoint('run:a', 'last', new Uint8Array(100).fill(9));
     await store.appendSeries('run:a', 'loss', [{ step: 1, value: 0.5 }]);
-    expect(await countOwned(store.db, a.id)).toBeGreaterThan(5);
+    // Record, 2 document shards, 1 query shard, 3 qrels splits, report, 2 negatives, 1 tokenised shard.
+    expect(await countOwned(store.db, a.id)).toBe(11);
+    expect(await store.getReport(a.id)).toBeDefined();
     const bBefore = await dump(store.db, b.id);
     const runsBefore = await store.getRun('run:b');
 
     expect(await store.deleteCorpus(a.id)).toEqual({ deleted: true, runsMarked: 1 });
     expect(await countOwned(store.db, a.id)).toBe(0);
+    expect(await store.getReport(a.id)).toBeUndefined();
     expect(await dump(store.db, b.id)).toBe(bBefore);
     expect(await store.getRun('run:b')).toEqual(runsBefore);
     const runA = await store.getRun('run:a');

@@ -1,0 +1,17 @@
+// Number formatting shared by the corpus views.
+export const fmtInt = (n: number) => n.toLocaleString('en-US');
+
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+export const fmtMetric = (x: number) => x.toFixed(3);
+export const fmtAvg = (x: number) => x.toFixed(1);
