@@ -119,11 +119,19 @@ export function isQuotaExceeded(e: unknown): boolean {
   return false;
 }
 
-const fmtMB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+function fmtBytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) {
+    n /= 1000;
+    u++;
+  }
+  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
 
 /** The named error for a refused write: what was being written, and what to do about it. */
 export function quotaError(what: string, cause: unknown, usage?: { usage: number | null; quota: number | null }): StorageQuotaError {
-  const use = usage && usage.usage !== null && usage.quota !== null ? ` (${fmtMB(usage.usage)} of ${fmtMB(usage.quota)} used)` : '';
+  const use = usage && usage.usage !== null && usage.quota !== null ? ` (${fmtBytes(usage.usage)} of ${fmtBytes(usage.quota)} used)` : '';
   const err = new StorageQuotaError(
     `Storage is full: the browser refused to store ${what}${use}. Nothing stored before was changed. ` +
       'Free space by deleting corpora or runs you no longer need, or allow the site more storage.',

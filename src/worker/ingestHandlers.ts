@@ -98,8 +98,8 @@ export function createIngestHandlers(platform: IngestPlatform): IngestHandlers {
         file: null,
         bytesRead: 0,
         totalBytes,
-        rowsAccepted: null,
-        rowsRejected: null,
+        rowsAccepted: 0,
+        rowsRejected: 0,
         shardsWritten: 0,
         shardsTotal: 0,
       };
@@ -123,13 +123,12 @@ export function createIngestHandlers(platform: IngestPlatform): IngestHandlers {
           signal: ctx.signal,
           csvMapping: params.csvMapping,
           name: params.name?.trim() || undefined,
-          onProgress: (p: IngestProgress & { rowsAccepted?: number; rowsRejected?: number }) => {
+          onProgress: (p: IngestProgress) => {
             const changed = p.file !== ev.file;
             ev.file = p.file;
             ev.bytesRead = p.bytesRead;
-            // Row counts, where the reader reports them.
-            if (typeof p.rowsAccepted === 'number') ev.rowsAccepted = p.rowsAccepted;
-            if (typeof p.rowsRejected === 'number') ev.rowsRejected = p.rowsRejected;
+            ev.rowsAccepted = p.rowsAccepted;
+            ev.rowsRejected = p.rowsRejected;
             send(changed);
           },
         });

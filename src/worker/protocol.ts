@@ -140,9 +140,9 @@ export interface IngestProgressEvent {
   file: string | null;
   bytesRead: number;
   totalBytes: number;
-  /** Rows accepted and rejected so far; null while the reader does not report them. */
-  rowsAccepted: number | null;
-  rowsRejected: number | null;
+  /** Rows accepted and rejected so far, all files together. */
+  rowsAccepted: number;
+  rowsRejected: number;
   /** Storing phase: shard transactions committed, of all. */
   shardsWritten: number;
   shardsTotal: number;

@@ -216,11 +216,15 @@ describe('broken uploads say what and where, and change nothing stored', () => {
       return p && p.value > 0.05;
     }, null, { timeout: TIMEOUT, polling: 20 });
     const at = await bar.evaluate((p) => p.value);
+    const detail = await page.getByTestId('ingest-detail').innerText();
     await page.getByTestId('ingest-cancel').click();
     const outcome = page.locator(`[data-testid="ingest-error"][data-seq="${next}"]`);
     await outcome.waitFor({ timeout: TIMEOUT });
     console.log(`  cancelled at ${(at * 100).toFixed(0)}% of a ${(fx.largeBytes / 1e6).toFixed(0)} MB upload`);
     assert.ok(at < 0.85, `cancel landed while reading (progress ${at})`);
+    // Progress names the file and counts rows while reading.
+    const m = /^corpus\.jsonl — [\d.]+ [KM]B of [\d.]+ MB; ([\d,]+) rows accepted, 0 rejected$/.exec(detail);
+    assert.ok(m && num(m[1]) > 0, `progress detail: ${detail}`);
     assert.equal(await outcome.getAttribute('data-error-name'), 'CancelledError');
     assert.match(await outcome.innerText(), /Upload cancelled\..*nothing was stored/s);
     assert.equal((await hashDb(page)).hash, base.hash);

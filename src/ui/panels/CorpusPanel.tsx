@@ -64,10 +64,10 @@ function phaseText(p: IngestProgressEvent | null): string {
 function detailText(p: IngestProgressEvent | null): string {
   if (!p) return '';
   if (p.phase === 'reading') {
-    const rows = p.rowsAccepted !== null ? `; ${fmtInt(p.rowsAccepted)} rows accepted, ${fmtInt(p.rowsRejected ?? 0)} rejected` : '';
-    return `${p.file ?? ''} — ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.totalBytes)}${rows}`;
+    const rows = `${fmtInt(p.rowsAccepted)} rows accepted, ${fmtInt(p.rowsRejected)} rejected`;
+    return `${p.file ?? ''} — ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.totalBytes)}; ${rows}`;
   }
-  if (p.phase === 'indexing') return `${fmtInt(p.rowsAccepted ?? 0)} rows accepted, ${fmtInt(p.rowsRejected ?? 0)} rejected`;
+  if (p.phase === 'indexing') return `${fmtInt(p.rowsAccepted)} rows accepted, ${fmtInt(p.rowsRejected)} rejected`;
   return `${p.shardsWritten} of ${p.shardsTotal} shards written`;
 }
 

@@ -63,6 +63,10 @@ describe('ingest handlers', () => {
     expect(phases).toEqual(['reading', 'indexing', 'storing']);
     const reading = events.filter((e) => e.phase === 'reading');
     expect(reading.at(-1)!.totalBytes).toBe(files.reduce((s, f) => s + f.blob.size, 0));
+    // Running row counts only grow (Node's Blob.stream() gives one chunk per file, so the
+    // browser test checks counts mid-file).
+    const accepted = reading.map((e) => e.rowsAccepted);
+    expect(accepted.every((n, i) => i === 0 || n >= accepted[i - 1])).toBe(true);
     // 6 document shards, 2 query shards, judgments + report.
     expect(events.at(-1)).toMatchObject({ shardsWritten: 9, shardsTotal: 9, rowsAccepted: 5183 + 1109 + 919 + 339, rowsRejected: 0 });
     console.log(`  SciFact ingested in ${ms.toFixed(0)} ms; BM25 test nDCG@10 ${test['ndcg@10'].toFixed(4)}, MRR@10 ${test['mrr@10'].toFixed(4)}`);
