@@ -1,0 +1,142 @@
+import { useMemo } from 'react';
+import { Explain } from '../Explain';
+import { fmtSI } from '../format';
+import { defaultStudent, runConfigErrors, type ModelDesign, type RunConfig } from '../config/runConfig';
+import { CheckpointPicker, type HfCheckpointFiles, type ImportState } from './CheckpointPicker';
+import { KIND_LABEL, ModelDesigner } from './ModelDesigner';
+import { modelStats, teacherUpdatedDuringDistillation } from './modelStats';
+
+export interface ModelsViewProps {
+  config: RunConfig;
+  onChange: (c: RunConfig) => void;
+  /** Files of a Hugging Face checkpoint to import as a teacher (the import runs in a worker). */
+  onImportCheckpoint?: (files: HfCheckpointFiles) => void;
+  importStatus?: ImportState;
+}
+
+/** A small cross-encoder, the usual second link of a PROD chain (DE -> CE small -> CE big). */
+function crossEncoderTeacher(n: number): ModelDesign {
+  return {
+    name: `teacher ${n} (CE 4 x 128)`,
+    shape: { kind: 'ce', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+    tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
+  };
+}
+
+/** Teacher(s) and student: shape, tokenizer, parameter and FLOP counts, checkpoint import. */
+export function ModelsView({ config, onChange, onImportCheckpoint, importStatus }: ModelsViewProps) {
+  const errors = useMemo(() => runConfigErrors(config), [config]);
+  const joint = teacherUpdatedDuringDistillation(config.recipe);
+  const teacherStats = config.teachers.map((t) => modelStats(t, config.train));
+  const studentStats = modelStats(config.student, config.train);
+  const setTeacher = (i: number, d: ModelDesign) => onChange({ ...config, teachers: config.teachers.map((t, j) => (j === i ? d : t)) });
+  const removeTeacher = (i: number) => {
+    const teachers = config.teachers.filter((_, j) => j !== i);
+    // PROD stages index teachers: drop the removed one's stages, shift the later ones down.
+    const recipe =
+      config.recipe.kind === 'prod'
+        ? { ...config.recipe, stages: config.recipe.stages.filter((s) => s.teacher !== i).map((s) => ({ ...s, teacher: s.teacher > i ? s.teacher - 1 : s.teacher })) }
+        : config.recipe;
+    onChange({ ...config, teachers, recipe });
+  };
+  const all = [...config.teachers.map((t, i) => ({ d: t, s: teacherStats[i], role: `teacher ${i + 1}` })), { d: config.student, s: studentStats, role: 'student' }];
+  return (
+    <div className="models-view" data-testid="models-view">
+      <section className="panel" aria-labelledby="models-title">
+        <h2 id="models-title">Models</h2>
+        <Explain formulas={['1', '2']}>
+          Every model here is a BERT-style encoder: token and position embeddings, then L blocks of multi-head self-attention and
+          a feed-forward network. A dual encoder (DE) encodes queries and passages apart and scores with the dot product of their
+          [CLS] vectors; ColBERT keeps every token vector and sums, over query tokens, the best match in the passage (MaxSim); a
+          cross encoder (CE) reads query and passage together and is the most accurate but must score every pair. Teacher and
+          student need share nothing, not even the tokenizer: only their scores over the same pairs meet in the losses. FLOPs per
+          step follow benchmark.md: L · (T · (8H² + 4HF) + 4 · T_seq · T · H) per forward pass over T tokens, × 3 for a model being
+          trained (forward and backward), × 1 for a frozen teacher; embeddings count zero.
+        </Explain>
+        <table className="data-table" data-testid="models-summary">
+          <caption>
+            Models of this run (batch of {config.train.batchSize} queries × {1 + config.train.negatives} passages)
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">role</th>
+              <th scope="col">name</th>
+              <th scope="col">kind</th>
+              <th scope="col">L × H (heads, FFN)</th>
+              <th scope="col">parameters</th>
+              <th scope="col">FLOPs / training step</th>
+            </tr>
+          </thead>
+          <tbody>
+            {all.map(({ d, s, role }) => (
+              <tr key={role}>
+                <th scope="row">{role}</th>
+                <td>{d.name}</td>
+                <td>{KIND_LABEL[d.shape.kind]?.split(':')[0] ?? d.shape.kind}</td>
+                <td>
+                  {d.shape.layers} × {d.shape.hidden} ({d.shape.heads}, {d.shape.ffn})
+                </td>
+                <td>{s ? fmtSI(s.params) : 'invalid'}</td>
+                <td>{s ? fmtSI(s.trainFlops, 'FLOP') : '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="panel" aria-labelledby="teachers-title">
+        <h2 id="teachers-title">Teacher{config.teachers.length === 1 ? '' : 's'}</h2>
+        <p className="fine">
+          LEAD and response KD distil the first teacher. PROD distils them in order of its stages, weakest first (e.g. DE → small CE →
+          big CE).
+        </p>
+        {errors.teachers && <p className="field-error">{errors.teachers}</p>}
+        {config.teachers.map((t, i) => (
+          <ModelDesigner
+            key={i}
+            design={t}
+            onChange={(d) => setTeacher(i, d)}
+            role="teacher"
+            path={`teachers[${i}]`}
+            errors={errors}
+            stats={teacherStats[i]}
+            distillFlops={teacherStats[i] ? { flops: joint ? teacherStats[i]!.trainFlops : teacherStats[i]!.frozenFlops, updated: joint } : null}
+            heading={`Teacher ${i + 1}`}
+            testId={`teacher-${i}`}
+            actions={
+              <button type="button" className="small" onClick={() => removeTeacher(i)} disabled={config.teachers.length === 1 && config.recipe.kind !== 'baseline'} aria-label={`Remove teacher ${i + 1}`}>
+                Remove
+              </button>
+            }
+          />
+        ))}
+        <div className="button-row">
+          <button type="button" onClick={() => onChange({ ...config, teachers: [...config.teachers, crossEncoderTeacher(config.teachers.length + 1)] })} data-testid="add-teacher">
+            Add a teacher
+          </button>
+        </div>
+        <h3>Import a pretrained teacher</h3>
+        <CheckpointPicker onImport={onImportCheckpoint} status={importStatus} />
+      </section>
+
+      <section className="panel" aria-labelledby="student-title">
+        <h2 id="student-title">Student</h2>
+        <ModelDesigner
+          design={config.student}
+          onChange={(student) => onChange({ ...config, student })}
+          role="student"
+          path="student"
+          errors={errors}
+          stats={studentStats}
+          heading="Student"
+          testId="student"
+          actions={
+            <button type="button" className="small" onClick={() => onChange({ ...config, student: defaultStudent() })}>
+              Reset to the default student
+            </button>
+          }
+        />
+      </section>
+    </div>
+  );
+}
