@@ -6,9 +6,9 @@
 //
 // Weights are tf.Variables with HF names and HF shapes (Linear weights [out, in], used
 // with transposeB, so import/export copy bytes without transposing). Every op on the
-// backward path has a gradient on cpu, webgl and webgpu: gather (embedding rows; its
-// gradient is UnsortedSegmentSum), slice, reshape, transpose, (fused) matMul, softmax,
-// erf, elementwise math. No einsum, gatherND or strided slices.
+// backward path has a gradient on cpu, webgl, webgpu (and wasm): gather (embedding rows,
+// with the scatter-add gradient below), slice, reshape, transpose, (fused) matMul,
+// softmax, erf, elementwise math. No einsum, gatherND or strided slices.
 
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
@@ -61,29 +61,119 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
   return tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }) as tf.Tensor2D;
 }
 
-/** x: [M, H] -> [M, H], normalised over the last axis (biased variance, eps inside the sqrt). */
+/**
+ * LayerNorm over the last axis (biased variance, eps inside the sqrt, as torch):
+ * x: [M, H], gamma, beta: [H] -> [M, H]. The backward pass is the closed form
+ *   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  g = dy * gamma,
+ *   dgamma = sum_rows(dy * xhat),  dbeta = sum_rows(dy),
+ * 11 kernels instead of the ~20 autodiff would chain through the 9 forward ops (kernel
+ * launches, not FLOPs, bound a small model's step on a GPU).
+ */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
-  const mean = tf.mean(x, -1, true); // [M, 1]
-  const xc = tf.sub(x, mean); // [M, H]
-  const variance = tf.mean(tf.square(xc), -1, true); // [M, 1]
-  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  const op = tf.customGrad((xi, gi, bi, save) => {
+    const x2 = xi as tf.Tensor2D;
+    const g = gi as tf.Tensor1D;
+    const mean = tf.mean(x2, -1, true); // [M, 1]
+    const xc = tf.sub(x2, mean); // [M, H]
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps)); // [M, 1]
+    const xhat = tf.mul(xc, rstd); // [M, H]
+    (save as tf.GradSaveFunc)([xhat, rstd, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), bi as tf.Tensor1D), // [M, H]
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, gm] = saved;
+        const dyg = tf.mul(dy, gm); // [M, H]
+        const a = tf.mean(dyg, -1, true); // [M, 1]
+        const c = tf.mean(tf.mul(dyg, xh), -1, true); // [M, 1]
+        const dx = tf.mul(tf.sub(tf.sub(dyg, a), tf.mul(xh, c)), rs); // [M, H]
+        return [dx, tf.sum(tf.mul(dy, xh), 0), tf.sum(dy, 0)]; // [M, H], [H], [H]
+      },
+    };
+  });
+  return op(x, gamma, beta) as tf.Tensor2D;
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * Exact GELU, HF "gelu": x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2. tfjs's erf
+ * (Abramowitz-Stegun 7.1.26, max error 1.5e-7) exists on cpu, webgl, webgpu and wasm (and
+ * has a registered gradient); the backward here is the closed form
+ * d/dx = Phi(x) + x * exp(-x^2 / 2) / sqrt(2 pi), reusing Phi from the forward.
+ * x: any shape -> same shape.
+ */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  const op = tf.customGrad((xi, save) => {
+    const cdf = tf.mul(tf.add(tf.erf(tf.mul(xi as tf.Tensor, Math.SQRT1_2)), 1), 0.5); // Phi(x)
+    (save as tf.GradSaveFunc)([xi as tf.Tensor, cdf]);
+    return {
+      value: tf.mul(xi as tf.Tensor, cdf),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, phi] = saved;
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI); // phi(x)
+        return tf.mul(dy, tf.add(phi, tf.mul(xs, pdf)));
+      },
+    };
+  });
+  return op(x) as T;
 }
 
 /**
- * Exact GELU, HF "gelu": x * (1 + erf(x / sqrt 2)) / 2. tfjs's erf (Abramowitz-Stegun
- * 7.1.26, max error 1.5e-7) exists on cpu, webgl and webgpu and has a registered gradient
- * (2/sqrt(pi) e^{-x^2}), so no hand-made polynomial is needed. x: any shape -> same shape.
+ * Scatter-add of gradient rows into the table: dy [M, H] at rows ids (M) -> [V, H].
+ * tf.gather's own gradient is UnsortedSegmentSum over all V rows, which costs
+ * O(V * M * H) on cpu and webgl (a loop or a shader pass per vocabulary row: minutes per
+ * step for an 8000-word vocabulary on cpu) and does not exist on wasm. ScatterNd sums
+ * duplicate indices in O(M * H) on cpu, wasm and webgpu (atomics). WebGL's ScatterNd is a
+ * naive O(V * M * H) shader, so there the rows are first summed per distinct id
+ * (UnsortedSegmentSum over the U distinct ids of the batch: O(U * M * H)) and then laid
+ * out over the vocabulary with one gather (O(V * H)).
  */
-export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+export function scatterRowsAdd(
+  dy: tf.Tensor2D,
+  idsT: tf.Tensor1D,
+  ids: Int32Array,
+  vocab: number,
+  compact = tf.getBackend() === 'webgl',
+): tf.Tensor2D {
+  const [M, H] = dy.shape;
+  if (!compact) return tf.scatterND(tf.reshape(idsT, [M, 1]), dy, [vocab, H]);
+  const slot = new Int32Array(vocab); // 0: id absent from the batch; k + 1: k-th distinct id
+  const inverse = new Int32Array(M);
+  let distinct = 0;
+  for (let i = 0; i < M; i++) {
+    const id = ids[i];
+    if (slot[id] === 0) slot[id] = ++distinct;
+    inverse[i] = slot[id] - 1;
+  }
+  return tf.tidy((): tf.Tensor2D => {
+    const rows = tf.unsortedSegmentSum(dy, tf.tensor1d(inverse, 'int32'), distinct); // [U, H]
+    const padded = tf.concat([tf.zeros([1, H]), rows], 0); // [U + 1, H], row 0 = zeros
+    return tf.gather(padded as tf.Tensor2D, tf.tensor1d(slot, 'int32')); // [V, H]
+  });
 }
 
-/** Inputs of one encoder forward. */
+/** Rows of `table` [V, H] for `ids` (M values in [0, V)) -> [M, H]; gradient by scatter-add. */
+export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
+  const vocab = table.shape[0];
+  const idsT = tf.tensor1d(ids, 'int32');
+  const op = tf.customGrad((t, save) => {
+    (save as tf.GradSaveFunc)([idsT]);
+    return {
+      value: tf.gather(t as tf.Tensor2D, idsT), // [M, H]
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => scatterRowsAdd(dy as tf.Tensor2D, saved[0] as tf.Tensor1D, ids, vocab),
+    };
+  });
+  return op(table) as tf.Tensor2D;
+}
+
+/** Inputs of one encoder forward: N sequences padded to T. */
 export interface EncoderInput {
-  /** Token ids, int32 [N, T]. */
-  ids: tf.Tensor2D;
-  /** Segment ids, int32 [N, T]; null means all zeros (no gather needed). */
-  typeIds: tf.Tensor2D | null;
+  n: number;
+  t: number;
+  /** Token ids, row-major [N, T]. */
+  ids: Int32Array;
+  /** Segment ids [N, T]; null means all zeros (no lookup needed). */
+  typeIds: Int32Array | null;
   /** Additive attention bias, float32 [N, 1, 1, T]: 0 on tokens, -1e4 on padding. */
   attentionBias: tf.Tensor4D;
 }
@@ -157,7 +247,8 @@ export class BertEncoder {
   /** ids: [N, T] -> { embeddings: [N, T, H], hidden: L x [N, T, H] }. No tidy: callers own it. */
   forward(input: EncoderInput, opts: ForwardOptions): EncoderOutput {
     const cfg = this.cfg;
-    const [N, T] = input.ids.shape;
+    const N = input.n;
+    const T = input.t;
     const H = cfg.hidden;
     const nh = cfg.heads;
     const dh = H / nh;
@@ -170,11 +261,11 @@ export class BertEncoder {
     const eps = cfg.layerNormEps;
 
     // Embeddings. word: [N*T, H]; position rows 0..T-1: [T, H] broadcast over N.
-    const word = tf.gather(this.word as tf.Tensor2D, tf.reshape(input.ids, [N * T])); // [N*T, H]
+    const word = embeddingLookup(this.word as tf.Tensor2D, input.ids); // [N*T, H]
     const pos = tf.slice(this.pos as tf.Tensor2D, [0, 0], [T, H]); // [T, H]
     let e3 = tf.add(tf.reshape(word, [N, T, H]), pos); // [N, T, H]
     if (input.typeIds) {
-      const typ = tf.gather(this.type as tf.Tensor2D, tf.reshape(input.typeIds, [N * T])); // [N*T, H]
+      const typ = embeddingLookup(this.type as tf.Tensor2D, input.typeIds); // [N*T, H]
       e3 = tf.add(e3, tf.reshape(typ, [N, T, H]));
     } else {
       e3 = tf.add(e3, tf.slice(this.type as tf.Tensor2D, [0, 0], [1, H])); // row 0: [1, H]

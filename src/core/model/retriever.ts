@@ -11,7 +11,7 @@ import { CheckpointError, ConfigError } from '../errors';
 import { Rng } from '../rng';
 import { buildPair, buildSingle, padBatch, type Encoding, type PaddedBatch, type Tokenizer } from '../text/tokenizerBase';
 import { pairLength, validateModelConfig, type ModelConfig, type ModelConfigInput } from './config';
-import { attentionBiasData, BertEncoder, clsOf, linear, type EncoderOutput } from './encoder';
+import { attentionBiasData, BertEncoder, clsOf, linear, type EncoderInput, type EncoderOutput } from './encoder';
 import { appliesWeightDecay, initialWeights, modelTensorSpecs, PASSAGE_PREFIX, specSize } from './params';
 
 /** A weight of the model with its HF name and whether AdamW decays it. */
@@ -65,18 +65,17 @@ function tidyObject<T extends object>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }
 
-interface BatchTensors {
-  ids: tf.Tensor2D; // int32 [N, T]
-  typeIds: tf.Tensor2D | null; // int32 [N, T]
-  attentionBias: tf.Tensor4D; // [N, 1, 1, T]
+interface BatchTensors extends EncoderInput {
   mask: tf.Tensor2D; // float32 [N, T]
 }
 
-/** PaddedBatch -> tensors. Call inside a tidy. */
+/** PaddedBatch -> encoder input (ids stay JS arrays; the encoder uploads them). Call inside a tidy. */
 function toTensors(b: PaddedBatch, withTypes: boolean): BatchTensors {
   return {
-    ids: tf.tensor2d(b.ids, [b.n, b.t], 'int32'),
-    typeIds: withTypes ? tf.tensor2d(b.typeIds, [b.n, b.t], 'int32') : null,
+    n: b.n,
+    t: b.t,
+    ids: b.ids,
+    typeIds: withTypes ? b.typeIds : null,
     attentionBias: tf.tensor4d(attentionBiasData(b.mask), [b.n, 1, 1, b.t]),
     mask: tf.tensor2d(b.mask, [b.n, b.t]),
   };
@@ -333,8 +332,8 @@ export class RetrievalModel {
     });
   }
 
-  private inputs(t: BatchTensors) {
-    return { ids: t.ids, typeIds: t.typeIds, attentionBias: t.attentionBias };
+  private inputs(t: BatchTensors): EncoderInput {
+    return t;
   }
 
   /** DE: q, p hidden states -> [B, P] dot products of [CLS] vectors. */

@@ -159,3 +159,48 @@ describe('shapes and layer selection', () => {
     c.dispose();
   });
 });
+
+describe('hand-written backward passes equal autodiff', () => {
+  it('embedding scatter-add (both paths) equals tf.gather gradient, duplicates summed', async () => {
+    const { embeddingLookup, scatterRowsAdd } = await import('../../../src/core/model/encoder');
+    const table = tf.randomNormal([11, 5], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const ids = Int32Array.from([3, 0, 3, 10, 7, 3, 0]);
+    const w = tf.randomNormal([7, 5], 0, 1, 'float32', 4);
+    const f = (lookup: (t: tf.Tensor2D) => tf.Tensor) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lookup(t as tf.Tensor2D), w)))(table);
+    const ref = f((t) => tf.gather(t, tf.tensor1d(ids, 'int32')));
+    const ours = f((t) => embeddingLookup(t, ids));
+    const o = ours.dataSync();
+    ref.dataSync().forEach((v, j) => expect(o[j]).toBeCloseTo(v, 6));
+    const dy = tf.randomNormal([7, 5], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const idsT = tf.tensor1d(ids, 'int32');
+    const a = scatterRowsAdd(dy, idsT, ids, 11, false).arraySync();
+    const b = scatterRowsAdd(dy, idsT, ids, 11, true).arraySync();
+    a.forEach((row, i) => row.forEach((x, j) => expect(b[i][j]).toBeCloseTo(x, 6)));
+    tf.dispose([table, w, ref, ours, dy, idsT]);
+  });
+
+  it('LayerNorm and GELU closed-form gradients equal autodiff of the plain formulas', async () => {
+    const { gelu, layerNorm } = await import('../../../src/core/model/encoder');
+    const x = tf.randomNormal([6, 8], 0, 2, 'float32', 9) as tf.Tensor2D;
+    const g = tf.randomNormal([8], 1, 0.3, 'float32', 10) as tf.Tensor1D;
+    const b = tf.randomNormal([8], 0, 0.3, 'float32', 11) as tf.Tensor1D;
+    const w = tf.randomNormal([6, 8], 0, 1, 'float32', 12);
+    const plainLN = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const m = tf.mean(x, -1, true);
+      const v = tf.mean(tf.square(tf.sub(x, m)), -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(x, m), tf.sqrt(tf.add(v, 1e-12))), g), b);
+    };
+    const loss = (ln: typeof plainLN) => (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(ln(x, g, b), w));
+    const ref = tf.grads(loss(plainLN))([x, g, b]);
+    const ours = tf.grads(loss((x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-12)))([x, g, b]);
+    ref.forEach((r, i) => {
+      const o = ours[i].dataSync();
+      r.dataSync().forEach((v, j) => expect(o[j]).toBeCloseTo(v, 4));
+    });
+    const plainGelu = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+    const gr = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(plainGelu(x), w)))(x).dataSync();
+    const go = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gelu(x), w)))(x).dataSync();
+    gr.forEach((v, j) => expect(go[j]).toBeCloseTo(v, 5));
+    tf.dispose([x, g, b, w, ...ref, ...ours]);
+  });
+});
