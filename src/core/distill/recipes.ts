@@ -104,6 +104,8 @@ export interface ProdRecipe {
     lr: number;
     /** Candidates the teacher re-ranks. */
     rerankDepth: number;
+    /** Training queries ranked for the selection (a seeded sample; re-ranking costs G x this). */
+    maxQueries: number;
   };
 }
 
@@ -137,7 +139,7 @@ export function defaultRecipe(kind: RecipeKind): Recipe {
         wKd: 0.9,
         wLwf: 1.0,
         temperature: 4,
-        dataProgressive: { enabled: true, rankLow: 2, rankHigh: 15, teacherRank: 1, steps: 100, lr: 1e-4, rerankDepth: 30 },
+        dataProgressive: { enabled: true, rankLow: 2, rankHigh: 15, teacherRank: 1, steps: 100, lr: 1e-4, rerankDepth: 20, maxQueries: 400 },
       };
   }
 }
@@ -173,6 +175,8 @@ export const KNOB_HELP: Record<string, string> = {
   'prod.dataProgressive.rankHigh': 'Highest student rank kept (paper: 15).',
   'prod.dataProgressive.teacherRank': 'The teacher must rank the relevant passage at or above this (paper: 1).',
   'prod.dataProgressive.lr': 'Lower learning rate for the last stage (paper: 1e-5 vs 5e-5).',
+  'prod.dataProgressive.rerankDepth': "How many of the student's candidates the teacher re-ranks to find its rank.",
+  'prod.dataProgressive.maxQueries': 'Training queries ranked for the selection (a seeded sample: re-ranking is the costly part).',
 };
 
 function check(cond: boolean, field: string, msg: string): asserts cond {
@@ -230,6 +234,7 @@ export function validateRecipe(input: unknown, teacherCount = Infinity): Recipe 
       check(posInt(dp.steps), 'dataProgressive.steps', 'must be an integer >= 1');
       check(isNum(dp.lr) && dp.lr > 0, 'dataProgressive.lr', 'must be > 0');
       check(posInt(dp.rerankDepth) && dp.rerankDepth >= dp.rankHigh, 'dataProgressive.rerankDepth', 'must be an integer >= rankHigh');
+      check(posInt(dp.maxQueries), 'dataProgressive.maxQueries', 'must be an integer >= 1');
       r.dataProgressive = dp;
       break;
     }

@@ -1,0 +1,234 @@
+// `npm run lab -- --corpus <world:NAME|beir:DIR|msmarco:DIR> --recipes bm25,baseline,kd,lead,prod
+//                 --seeds N --out DIR [sizes, steps, knobs]`
+// Runs the same experiment code as the lab page, in Node, and writes DIR/results.json (the
+// stable contract below), one TREC run file per run and DIR/results.md. Without --out it
+// prints the table. Exit status 1 on any error, with the reason.
+//
+// results.json: {"corpus", "split", "runs": [{"recipe", "seed", "metrics": {"mrr@10",
+// "ndcg@10", "recall@100", ...}, ...}], ...}
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadCorpus } from './corpus';
+import { setupNodeBackend } from './backend';
+import { defaultExperiment, runExperiment, type ExperimentConfig, type RunResult } from '../core/distill/experiment';
+import { defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind } from '../core/distill/recipes';
+import { toTrecRun } from '../core/eval/trec';
+import { rankedIdsToTrec, summarize, resultsMarkdown } from './report';
+import type { StepEvent } from '../core/train/events';
+
+const HELP = `Distill Lab command line
+
+  npm run lab -- --corpus world:default --recipes bm25,baseline,kd,lead,prod --seeds 3 --out out/world
+
+Options
+  --corpus SPEC         world:NAME[:SEED] (easy, default, hard), beir:DIR, msmarco:DIR, csv:DIR
+  --recipes LIST        comma list of bm25, baseline, kd, lead, prod (teachers are always reported)
+  --seeds N             seeds 1..N (default 1); --seed-list 3,7 for explicit seeds
+  --out DIR             write results.json, results.md and TREC runs there (else print the table)
+  --split test|dev      split to report (default test)
+  --teacher-steps N     contrastive steps of each teacher (default 400)
+  --student-steps N     steps of each student recipe and PROD stage (default 300)
+  --dp-steps N          steps of PROD's data-progressive stage (default 100)
+  --batch N             queries per batch B (default 16)
+  --negatives N         hard negatives per query n (default 3)
+  --lr X                student learning rate (default 5e-4); --teacher-lr X (default 5e-4)
+  --student-layers N --student-hidden N --student-heads N --student-ffn N
+  --teacher-layers N --teacher-hidden N --teacher-heads N --teacher-ffn N
+  --vocab N             vocabulary size of both tokenizers (default 8000)
+  --passage-len N       max passage tokens (default 64); --query-len N (default 16)
+  --prod-chain LIST     PROD teacher chain, e.g. de,ce (default) or de
+  --lead-k N --lead-selection random|last|skip --lead-reweight on|off --lead-joint on|off
+  --kd-form lead|prod --temperature X
+  --backend wasm|cpu    force a tfjs backend (default: self-checked choice)
+  --quiet               no progress bar
+  -h, --help`;
+
+function fail(msg: string): never {
+  process.stderr.write(`error: ${msg}\n`);
+  process.exit(1);
+}
+
+const { values: a } = parseArgs({
+  options: {
+    corpus: { type: 'string' },
+    recipes: { type: 'string', default: 'bm25,baseline,kd,lead,prod' },
+    seeds: { type: 'string', default: '1' },
+    'seed-list': { type: 'string' },
+    out: { type: 'string' },
+    split: { type: 'string', default: 'test' },
+    'teacher-steps': { type: 'string' },
+    'student-steps': { type: 'string' },
+    'dp-steps': { type: 'string' },
+    batch: { type: 'string' },
+    negatives: { type: 'string' },
+    lr: { type: 'string' },
+    'teacher-lr': { type: 'string' },
+    'student-layers': { type: 'string' },
+    'student-hidden': { type: 'string' },
+    'student-heads': { type: 'string' },
+    'student-ffn': { type: 'string' },
+    'teacher-layers': { type: 'string' },
+    'teacher-hidden': { type: 'string' },
+    'teacher-heads': { type: 'string' },
+    'teacher-ffn': { type: 'string' },
+    vocab: { type: 'string' },
+    'passage-len': { type: 'string' },
+    'query-len': { type: 'string' },
+    'prod-chain': { type: 'string', default: 'de,ce' },
+    'lead-k': { type: 'string' },
+    'lead-selection': { type: 'string' },
+    'lead-reweight': { type: 'string' },
+    'lead-joint': { type: 'string' },
+    'kd-form': { type: 'string' },
+    temperature: { type: 'string' },
+    backend: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+}).valueOf() as { values: Record<string, string | boolean | undefined> };
+
+const num = (name: string): number | undefined => {
+  const v = a[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
+  return n;
+};
+const onOff = (name: string): boolean | undefined => {
+  const v = a[name];
+  if (v === undefined) return undefined;
+  if (v !== 'on' && v !== 'off') fail(`--${name} must be on or off`);
+  return v === 'on';
+};
+
+async function main(): Promise<void> {
+  if (a.help) {
+    console.log(HELP);
+    return;
+  }
+  if (typeof a.corpus !== 'string') fail('--corpus is required (e.g. --corpus world:default)\n\n' + HELP);
+  const wanted = String(a.recipes).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of wanted) if (r !== 'bm25' && !RECIPE_KINDS.includes(r as RecipeKind)) fail(`unknown recipe "${r}" (use bm25, ${RECIPE_KINDS.join(', ')})`);
+  const seeds = a['seed-list']
+    ? String(a['seed-list']).split(',').map(Number)
+    : Array.from({ length: num('seeds') ?? 1 }, (_, i) => i + 1);
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) fail('seeds must be integers >= 0');
+  const split = a.split === 'dev' ? 'dev' : a.split === 'test' ? 'test' : fail('--split must be test or dev');
+
+  const info = await setupNodeBackend(typeof a.backend === 'string' ? a.backend : undefined);
+  const log = (m: string) => !a.quiet && process.stderr.write(`${m}\n`);
+  log(`backend: ${info.backend} (${info.choice.reasons.at(-1)})`);
+  const { corpus, report } = await loadCorpus(a.corpus, log);
+  log(`corpus ${corpus.name}: ${corpus.docs.length} documents, ${corpus.queries.length} queries` +
+    (report ? `, ${report.issueCount} issues in the validation report` : ''));
+
+  const base = defaultExperiment();
+  const vocab = num('vocab');
+  const applyModel = (m: ExperimentConfig['student']['model'], prefix: string) => ({
+    ...m,
+    layers: num(`${prefix}-layers`) ?? m.layers,
+    hidden: num(`${prefix}-hidden`) ?? m.hidden,
+    heads: num(`${prefix}-heads`) ?? m.heads,
+    ffn: num(`${prefix}-ffn`) ?? m.ffn,
+    maxPassageLen: num('passage-len') ?? m.maxPassageLen,
+    maxQueryLen: num('query-len') ?? m.maxQueryLen,
+  });
+  const chain = String(a['prod-chain']).split(',').map((s) => s.trim());
+  const teacherTemplate = base.teachers[0];
+  const teachers = chain.map((kind, i) => ({
+    name: `${kind.toUpperCase()} teacher`,
+    model: { ...applyModel(teacherTemplate.model, 'teacher'), kind: kind as 'de' | 'ce' | 'cb' },
+    tokenizer: { ...teacherTemplate.tokenizer, vocabSize: vocab ?? teacherTemplate.tokenizer.vocabSize },
+    index: i,
+  }));
+  if (teachers[0].model.kind === 'ce') fail('--prod-chain must start with a DE or CB teacher (KD and LEAD use the first one)');
+  const studentSteps = num('student-steps') ?? base.studentTrain.steps;
+  const train = {
+    batchSize: num('batch') ?? base.studentTrain.batchSize,
+    negatives: num('negatives') ?? base.studentTrain.negatives,
+  };
+  const recipes: Recipe[] = [];
+  for (const r of wanted) {
+    if (r === 'bm25') continue;
+    const rec = defaultRecipe(r as RecipeKind);
+    if (rec.kind === 'kd') {
+      if (a['kd-form']) rec.form = a['kd-form'] === 'prod' ? 'prod' : 'lead';
+      rec.temperature = num('temperature') ?? (rec.form === 'prod' ? 4 : rec.temperature);
+    }
+    if (rec.kind === 'lead') {
+      rec.k = num('lead-k') ?? rec.k;
+      if (a['lead-selection']) rec.selection = a['lead-selection'] as typeof rec.selection;
+      rec.reweight = onOff('lead-reweight') ?? rec.reweight;
+      rec.joint = onOff('lead-joint') ?? rec.joint;
+    }
+    if (rec.kind === 'prod') {
+      rec.stages = teachers.map((_, i) => ({ teacher: i, steps: studentSteps, lr: num('lr') ?? base.studentTrain.lr }));
+      rec.dataProgressive = { ...rec.dataProgressive, steps: num('dp-steps') ?? rec.dataProgressive.steps, lr: (num('lr') ?? base.studentTrain.lr) / 5 };
+    }
+    recipes.push(rec);
+  }
+  const needTeachers = recipes.some((r) => r.kind !== 'baseline');
+  const usedTeachers = needTeachers ? (recipes.some((r) => r.kind === 'prod') ? teachers : teachers.slice(0, 1)) : [];
+
+  const all: RunResult[] = [];
+  for (const seed of seeds) {
+    const cfg: ExperimentConfig = {
+      ...base,
+      seed,
+      teachers: usedTeachers.map(({ index: _i, ...t }) => t),
+      student: {
+        ...base.student,
+        model: applyModel(base.student.model, 'student'),
+        tokenizer: { ...base.student.tokenizer, vocabSize: vocab ?? base.student.tokenizer.vocabSize },
+      },
+      teacherTrain: { ...base.teacherTrain, ...train, steps: num('teacher-steps') ?? base.teacherTrain.steps, lr: num('teacher-lr') ?? base.teacherTrain.lr },
+      studentTrain: { ...base.studentTrain, ...train, steps: studentSteps, lr: num('lr') ?? base.studentTrain.lr },
+      recipes,
+      evalSplit: split,
+    };
+    log(`\n== seed ${seed} ==`);
+    let lastDraw = 0;
+    const results = await runExperiment(corpus, cfg, {
+      onLog: log,
+      onEvent: (e) => {
+        if (a.quiet || e.type !== 'step') return;
+        const now = Date.now();
+        const s = e as StepEvent;
+        if (now - lastDraw < 250 && s.step !== s.totalSteps) return;
+        lastDraw = now;
+        const width = 30;
+        const filled = Math.round((width * s.step) / s.totalSteps);
+        const terms = Object.entries(s.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ');
+        process.stderr.write(`\r  ${s.phase.padEnd(12)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${s.step}/${s.totalSteps} ${terms}`.slice(0, 160).padEnd(160) + (s.step === s.totalSteps ? '\n' : ''));
+      },
+    });
+    all.push(...results.filter((r) => r.recipe !== 'bm25' || wanted.includes('bm25')));
+  }
+
+  const summary = summarize(all);
+  const md = resultsMarkdown(corpus.name, split, summary, all, process.argv.slice(2));
+  if (typeof a.out === 'string') {
+    const dir = path.resolve(a.out);
+    mkdirSync(path.join(dir, 'runs'), { recursive: true });
+    const json = {
+      corpus: corpus.name,
+      split,
+      backend: info.backend,
+      command: `npm run lab -- ${process.argv.slice(2).join(' ')}`,
+      runs: all.map((r) => ({ recipe: r.recipe, seed: r.seed, metrics: r.metrics, stages: r.stages, seconds: r.seconds })),
+      summary,
+    };
+    writeFileSync(path.join(dir, 'results.json'), JSON.stringify(json, null, 2));
+    writeFileSync(path.join(dir, 'results.md'), md);
+    for (const r of all) {
+      const name = `${r.recipe.replace(/[^a-z0-9]+/gi, '-')}-seed${r.seed}`;
+      writeFileSync(path.join(dir, 'runs', `${name}.trec`), toTrecRun(rankedIdsToTrec(r.run), name));
+    }
+    log(`wrote ${path.join(dir, 'results.json')}, results.md and ${all.length} TREC runs`);
+  }
+  process.stdout.write(md);
+}
+
+main().catch((e: Error) => fail(`${e.name}: ${e.message}`));

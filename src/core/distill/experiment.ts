@@ -1,0 +1,453 @@
+// A whole experiment on one corpus and one seed: tokenizers, BM25 and its negatives, the
+// teachers, then each recipe's student, each evaluated on held-out queries. The same code
+// runs in the training worker (the lab's demo and runs) and in Node (`npm run lab`).
+//
+// Order of work (each step emits TrainEvents):
+//   1. tokenizers: WordPiece trained on the corpus for the teachers; the student's own kind
+//      (hashed words by default) with another vocabulary, so teacher and student share nothing;
+//   2. BM25 over title + text: the baseline, and the first-stage negatives (top-m, positives out);
+//   3. teachers: each of cfg.teachers trained contrastively (the PROD chain, weakest first;
+//      teachers[0] is LEAD's and KD's teacher);
+//   4. per recipe, a student from the same initial weights: baseline (contrastive alone),
+//      response KD, LEAD (a copy of teachers[0], joint by default), PROD (stages, refresh, LwF,
+//      data-progressive stage);
+//   5. test metrics (MRR@10, nDCG@10, Recall@100, ...) with per-query values and rankings.
+import type { Corpus, Qrel, Split } from '../data/types';
+import { CancelledError, ConfigError } from '../errors';
+import { Rng } from '../rng';
+import { Bm25Index } from '../text/bm25';
+import type { Tokenizer } from '../text/tokenizerBase';
+import { trainHashedWord } from '../text/tokenizerHashed';
+import { trainWordPiece } from '../text/wordpieceTrainer';
+import { RetrievalModel } from '../model/retriever';
+import { validateModelConfig, type ModelConfigInput } from '../model/config';
+import { BatchSampler, buildExamples, docText, type Example } from '../train/examples';
+import { PhaseTrainer, type PhaseSpec } from '../train/trainer';
+import { tensorsUnder, type CheckpointContent } from '../train/checkpoint';
+import { layerProbe, layerKLEvent, distributionEvent, embeddingEvent } from '../train/probes';
+import type { MetricSet, TrainEvent } from '../train/events';
+import {
+  evaluateRankings,
+  judgedQueries,
+  metricSet,
+  negativesFromRankings,
+  rankWithModel,
+  type Rankings,
+} from '../retrieval/search';
+import { firstRelevantRank, selectDataProgressive } from './progressive';
+import {
+  DEFAULT_TRAIN,
+  defaultRecipe,
+  validateRecipe,
+  validateTrainSettings,
+  type Recipe,
+  type TrainSettings,
+} from './recipes';
+
+export interface TokenizerSpec {
+  kind: 'wordpiece' | 'hashed-word';
+  vocabSize: number;
+}
+
+/** A model to build: its architecture (vocabSize comes from the tokenizer) and tokenizer. */
+export interface ModelSpec {
+  name: string;
+  model: Omit<ModelConfigInput, 'vocabSize'>;
+  tokenizer: TokenizerSpec;
+}
+
+export interface ExperimentConfig {
+  seed: number;
+  /** The teacher chain (PROD order, weakest first); teachers[0] teaches KD and LEAD. */
+  teachers: ModelSpec[];
+  student: ModelSpec;
+  teacherTrain: TrainSettings;
+  studentTrain: TrainSettings;
+  recipes: Recipe[];
+  /** Split the results are reported on ('test'; 'dev' while tuning). */
+  evalSplit: Split;
+  /** Depth of the BM25 negatives pool and of the rankings. */
+  negativesDepth: number;
+  /** Candidates a CE or ColBERT model re-ranks at evaluation. */
+  rerankDepth: number;
+}
+
+export function defaultExperiment(seed = 1): ExperimentConfig {
+  return {
+    seed,
+    teachers: [
+      {
+        name: 'DE teacher',
+        model: { kind: 'de', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+        tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
+      },
+      {
+        name: 'CE teacher',
+        model: { kind: 'ce', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+        tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
+      },
+    ],
+    student: {
+      name: 'DE student',
+      model: { kind: 'de', layers: 2, hidden: 64, heads: 2, ffn: 256, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+      tokenizer: { kind: 'hashed-word', vocabSize: 8000 },
+    },
+    teacherTrain: { ...DEFAULT_TRAIN, steps: 400 },
+    studentTrain: { ...DEFAULT_TRAIN, steps: 300 },
+    recipes: [defaultRecipe('baseline'), defaultRecipe('kd'), defaultRecipe('lead'), defaultRecipe('prod')],
+    evalSplit: 'test',
+    negativesDepth: 30,
+    rerankDepth: 30,
+  };
+}
+
+export function validateExperiment(input: unknown): ExperimentConfig {
+  if (typeof input !== 'object' || input === null) throw new ConfigError('experiment config must be an object');
+  const x = { ...defaultExperiment(), ...(input as Partial<ExperimentConfig>) };
+  if (!Number.isInteger(x.seed) || x.seed < 0) throw new ConfigError(`seed must be an integer >= 0, got ${x.seed}`, { field: 'seed' });
+  if (!Array.isArray(x.teachers)) throw new ConfigError('teachers must be a list', { field: 'teachers' });
+  const cfg: ExperimentConfig = {
+    ...x,
+    teacherTrain: validateTrainSettings(x.teacherTrain),
+    studentTrain: validateTrainSettings(x.studentTrain),
+    recipes: (x.recipes ?? []).map((r) => validateRecipe(r, x.teachers.length)),
+  };
+  for (const [i, spec] of [...cfg.teachers, cfg.student].entries()) {
+    // Validate the architecture now (vocabSize is a placeholder until the tokenizer exists).
+    try {
+      validateModelConfig({ ...spec.model, vocabSize: spec.tokenizer.vocabSize });
+    } catch (e) {
+      throw new ConfigError(`${i < cfg.teachers.length ? `teachers[${i}]` : 'student'}: ${(e as Error).message}`);
+    }
+  }
+  const needsTeacher = cfg.recipes.some((r) => r.kind !== 'baseline');
+  if (needsTeacher && cfg.teachers.length === 0) throw new ConfigError('KD, LEAD and PROD need at least one teacher');
+  for (const r of cfg.recipes) {
+    if (r.kind === 'lead') {
+      const t = cfg.teachers[0].model.layers;
+      const s = cfg.student.model.layers;
+      if (r.k > t || r.k > s) {
+        throw new ConfigError(`LEAD: k = ${r.k} exceeds a model's depth (student ${s} layers, teacher ${t}); k must be at most ${Math.min(s, t)}`, { field: 'lead.k' });
+      }
+    }
+  }
+  if (cfg.evalSplit === 'train') throw new ConfigError('evaluate on dev or test, never on the training queries');
+  return cfg;
+}
+
+export interface RunResult {
+  /** "bm25", "baseline", "kd", "lead", "prod", or "teacher:<name>". */
+  recipe: string;
+  seed: number;
+  split: Split;
+  metrics: MetricSet;
+  /** Per evaluated query: nDCG@10 and MRR@10 (paired tests, wins and losses). */
+  perQuery: { qids: string[]; 'ndcg@10': number[]; 'mrr@10': number[] };
+  /** Document ids ranked per query (TREC run). */
+  run: Record<string, string[]>;
+  /** PROD: metrics after each stage. */
+  stages?: { title: string; metrics: MetricSet }[];
+  seconds: number;
+}
+
+export interface ExperimentHooks {
+  onEvent?: (e: TrainEvent) => void;
+  /** Free-text progress ("training DE teacher: step 120/400"). */
+  onLog?: (msg: string) => void;
+  signal?: { aborted: boolean };
+  /** Called with each finished result as soon as it exists. */
+  onResult?: (r: RunResult) => void;
+  /** Saves a checkpoint under a name (the worker stores it in IndexedDB, chunked and checksummed). */
+  saveCheckpoint?: (name: string, c: CheckpointContent) => Promise<void>;
+  /**
+   * Resuming an interrupted run: the results already finished (their recipes are not run
+   * again) and the saved checkpoints: "final:teacher<i>" (a trained teacher: not trained
+   * again) and "phase:<id>" (a phase in progress: continued from its step).
+   */
+  resume?: { results: RunResult[]; loadCheckpoint: (name: string) => Promise<CheckpointContent | null> };
+}
+
+function buildTokenizer(spec: TokenizerSpec, texts: string[]): Tokenizer {
+  if (spec.kind === 'wordpiece') return trainWordPiece(texts, spec.vocabSize).tokenizer;
+  return trainHashedWord(texts, spec.vocabSize);
+}
+
+function buildModel(spec: ModelSpec, tok: Tokenizer, seed: number): RetrievalModel {
+  return RetrievalModel.create({ ...spec.model, vocabSize: tok.vocabSize, initSeed: seed }, tok);
+}
+
+/** Where a model's evaluation gets its candidates and the metrics of its ranking. */
+async function evalModel(
+  model: RetrievalModel,
+  corpus: Corpus,
+  qrels: Qrel[],
+  candidates: Rankings,
+  cfg: ExperimentConfig,
+  signal?: { aborted: boolean },
+): Promise<{ rankings: Rankings; metrics: MetricSet; result: ReturnType<typeof evaluateRankings> }> {
+  const queries = judgedQueries(corpus, qrels);
+  const rankings = await rankWithModel(model, corpus, queries, {
+    k: 100,
+    candidates,
+    rerankDepth: cfg.rerankDepth,
+    checkCancel: () => {
+      if (signal?.aborted) throw new CancelledError('evaluation cancelled');
+    },
+  });
+  const result = evaluateRankings(corpus, rankings, qrels);
+  return { rankings, metrics: metricSet(result), result };
+}
+
+function toResult(recipe: string, cfg: ExperimentConfig, corpus: Corpus, rankings: Rankings, r: ReturnType<typeof evaluateRankings>, t0: number): RunResult {
+  const run: Record<string, string[]> = {};
+  for (const [qid, docs] of rankings) run[qid] = docs.map((d) => corpus.docs[d].id);
+  return {
+    recipe,
+    seed: cfg.seed,
+    split: cfg.evalSplit,
+    metrics: metricSet(r),
+    perQuery: { qids: r.evaluated, 'ndcg@10': r.perQuery['ndcg@10'], 'mrr@10': r.perQuery['mrr@10'] },
+    run,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+/** Runs the whole experiment; returns one result per teacher, BM25 and each recipe. */
+export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<RunResult[]> {
+  const cfg = validateExperiment(input);
+  const log = hooks.onLog ?? (() => {});
+  const emit = hooks.onEvent ?? (() => {});
+  const results: RunResult[] = [];
+  const push = (r: RunResult) => {
+    results.push(r);
+    hooks.onResult?.(r);
+    log(`${r.recipe}: MRR@10 ${r.metrics['mrr@10'].toFixed(4)}, nDCG@10 ${r.metrics['ndcg@10'].toFixed(4)}, R@100 ${r.metrics['recall@100'].toFixed(4)} (${r.seconds.toFixed(0)} s)`);
+  };
+  const evalQrels = corpus.qrels[cfg.evalSplit] ?? [];
+  if (evalQrels.length === 0) throw new ConfigError(`the corpus has no ${cfg.evalSplit} judgments to evaluate on`);
+  const docIndex = new Map(corpus.docs.map((d, i) => [d.id, i]));
+
+  // 1. Tokenizers, trained on passages and training queries only (never test queries).
+  const trainQids = new Set((corpus.qrels.train ?? []).map((r) => r.qid));
+  const texts = [...corpus.docs.map(docText), ...corpus.queries.filter((q) => trainQids.has(q.id)).map((q) => q.text)];
+  log('training tokenizers');
+  const tokCache = new Map<string, Tokenizer>();
+  const tokenizerFor = (spec: TokenizerSpec) => {
+    const key = `${spec.kind}:${spec.vocabSize}`;
+    if (!tokCache.has(key)) tokCache.set(key, buildTokenizer(spec, texts));
+    return tokCache.get(key)!;
+  };
+
+  // 2. BM25: the baseline, the CE/ColBERT first stage, and the first negatives.
+  let t0 = Date.now();
+  log('indexing with BM25');
+  const bm25 = Bm25Index.build(corpus.docs);
+  const toRankings = (hits: { docIndex: number }[][], qs: { id: string }[]): Rankings => new Map(qs.map((q, i) => [q.id, hits[i].map((h) => h.docIndex)]));
+  const evalQueries = judgedQueries(corpus, evalQrels);
+  const bm25Eval = toRankings(bm25.searchBatch(evalQueries.map((q) => q.text), 100), evalQueries);
+  const bm25Res = evaluateRankings(corpus, bm25Eval, evalQrels);
+  push(toResult('bm25', cfg, corpus, bm25Eval, bm25Res, t0));
+
+  const examples = buildExamples(corpus, { seed: cfg.seed });
+  const positives = new Map<string, Set<number>>();
+  for (const ex of examples) {
+    let s = positives.get(ex.qid);
+    if (!s) positives.set(ex.qid, (s = new Set()));
+    s.add(ex.posDoc);
+  }
+  for (const r of corpus.qrels.train ?? []) if (r.rel > 0 && docIndex.has(r.docId)) positives.get(r.qid)?.add(docIndex.get(r.docId)!);
+  const trainQueries = [...new Map(examples.map((e) => [e.qid, { id: e.qid, text: e.query }])).values()];
+  const bm25Train = toRankings(bm25.searchBatch(trainQueries.map((q) => q.text), cfg.negativesDepth + 5), trainQueries);
+  const bm25Negatives = negativesFromRankings(bm25Train, positives, cfg.negativesDepth);
+
+  const G = (s: TrainSettings) => 1 + s.negatives;
+  const sampler = (s: TrainSettings, seedOffset: number, exs: Example[] = examples, negs = bm25Negatives) =>
+    new BatchSampler(corpus, exs, negs, s.batchSize, G(s), cfg.seed * 1000 + seedOffset);
+  const relevant = (qid: string, d: number) => positives.get(qid)?.has(d) ?? false;
+  const runPhase = async (spec: PhaseSpec) => {
+    const t = new PhaseTrainer(spec);
+    try {
+      const saved = await hooks.resume?.loadCheckpoint(`phase:${spec.id}`);
+      if (saved) {
+        t.restore(saved);
+        log(`${spec.title}: resumed from the checkpoint at step ${t.step}`);
+      }
+      // A fixed probe batch (its own sampler stream) for the layer views.
+      const probeBatch = spec.teacher ? new BatchSampler(corpus, examples, bm25Negatives, Math.min(8, spec.settings.batchSize), 1 + spec.settings.negatives, cfg.seed + 4242).next() : null;
+      const probeEvery = spec.settings.logEvery * 5;
+      const tau = spec.mode.kind === 'lead' ? spec.mode.recipe.tau : spec.mode.kind === 'prod' ? spec.mode.recipe.temperature : 1;
+      const probe = async (step: number) => {
+        if (!probeBatch || !spec.teacher) return;
+        const p = await layerProbe(spec.student, spec.teacher, probeBatch, tau);
+        const pairs = t.currentPairs;
+        emit(layerKLEvent(spec.id, step, p.kl, pairs ? pairs.student.map((sl, j) => [pairs.teacher[j], sl] as [number, number]) : []));
+        emit(distributionEvent(spec.id, step, probeBatch, p, corpus.docs, relevant, tau));
+      };
+      await t.run({
+        signal: hooks.signal,
+        onEvent: (e) => {
+          emit(e);
+          if (e.type === 'step' && probeBatch && (e.step % probeEvery === 0 || e.step === e.totalSteps)) pendingProbe = e.step;
+        },
+        onCheckpoint: hooks.saveCheckpoint ? (c) => hooks.saveCheckpoint!(`phase:${spec.id}`, c) : undefined,
+        onEval: undefined,
+      });
+      if (pendingProbe !== null) await probe(pendingProbe);
+      if (probeBatch && spec.teacher) {
+        const emb = await embeddingEvent(spec.student, spec.teacher, probeBatch);
+        if (emb) emit(emb);
+      }
+    } finally {
+      pendingProbe = null;
+      t.dispose();
+    }
+  };
+  let pendingProbe: number | null = null;
+  const check = () => {
+    if (hooks.signal?.aborted) throw new CancelledError('experiment stopped');
+  };
+
+  // 3. Teachers.
+  const teachers: RetrievalModel[] = [];
+  const teacherRankings: Rankings[] = [];
+  const owned: RetrievalModel[] = [];
+  try {
+    for (const [i, spec] of cfg.teachers.entries()) {
+      check();
+      t0 = Date.now();
+      const tok = tokenizerFor(spec.tokenizer);
+      const model = buildModel(spec, tok, cfg.seed * 7919 + 101 + i);
+      owned.push(model);
+      const done = await hooks.resume?.loadCheckpoint(`final:teacher${i}`);
+      if (done) {
+        model.assignWeights(tensorsUnder(done, 'student/'));
+        log(`${spec.name}: restored the trained weights from its checkpoint`);
+      } else {
+        log(`training ${spec.name} (${model.numParameters.toLocaleString()} parameters)`);
+        await runPhase({
+          id: `teacher${i}`, title: `Train ${spec.name}`, mode: { kind: 'contrastive' }, settings: cfg.teacherTrain,
+          student: model, studentRole: 'teacher', sampler: sampler(cfg.teacherTrain, 10 + i), seed: cfg.seed + i,
+        });
+        if (hooks.saveCheckpoint) {
+          const tensors = new Map([...(await model.readWeights())].map(([n, t]) => [`student/${n}`, t] as const));
+          await hooks.saveCheckpoint(`final:teacher${i}`, { state: { teacher: i, name: spec.name }, tensors });
+        }
+      }
+      // A CE re-ranks the first teacher's candidates (or BM25's), as in PROD's chain.
+      const cands = teacherRankings[0] ?? bm25Eval;
+      const ev = await evalModel(model, corpus, evalQrels, cands, cfg, hooks.signal);
+      teachers.push(model);
+      teacherRankings.push(ev.rankings);
+      emit({ type: 'eval', phase: `teacher${i}`, step: cfg.teacherTrain.steps, role: 'teacher', split: cfg.evalSplit, metrics: ev.metrics });
+      push(toResult(`teacher:${spec.name}`, cfg, corpus, ev.rankings, ev.result, t0));
+    }
+
+    // 4. Students.
+    const sTok = tokenizerFor(cfg.student.tokenizer);
+    const studentSeed = cfg.seed * 7919 + 7;
+    for (const recipe of cfg.recipes) {
+      check();
+      const finished = hooks.resume?.results.find((r) => r.recipe === recipe.kind && r.seed === cfg.seed);
+      if (finished) {
+        push(finished);
+        continue;
+      }
+      t0 = Date.now();
+      const student = buildModel(cfg.student, sTok, studentSeed); // same initial weights for every recipe
+      const extra: RetrievalModel[] = [];
+      let stages: RunResult['stages'];
+      try {
+        const s = cfg.studentTrain;
+        if (recipe.kind === 'baseline') {
+          log('training the student alone (contrastive)');
+          await runPhase({ id: 'baseline', title: 'Student alone', mode: { kind: 'contrastive' }, settings: s, student, sampler: sampler(s, 100), seed: cfg.seed });
+        } else if (recipe.kind === 'kd') {
+          log('distilling with response KD');
+          await runPhase({ id: 'kd', title: 'Response KD', mode: { kind: 'kd', recipe }, settings: s, student, teacher: teachers[0], sampler: sampler(s, 100), seed: cfg.seed });
+        } else if (recipe.kind === 'lead') {
+          log('distilling with LEAD');
+          // Joint training changes the teacher: LEAD gets its own copy.
+          const teacher = recipe.joint ? teachers[0].clone() : teachers[0];
+          if (recipe.joint) extra.push(teacher);
+          await runPhase({ id: 'lead', title: 'LEAD', mode: { kind: 'lead', recipe }, settings: s, student, teacher, sampler: sampler(s, 100), seed: cfg.seed });
+        } else {
+          stages = [];
+          let negatives = bm25Negatives;
+          const stageStudentRankings = () => rankWithModel(student, corpus, trainQueries, { k: recipe.refreshTopM + 5 });
+          for (const [si, stage] of recipe.stages.entries()) {
+            check();
+            const teacher = teachers[stage.teacher];
+            if (si > 0 && recipe.refreshNegatives) {
+              log(`PROD: refreshing negatives from the student's top ${recipe.refreshTopM}`);
+              negatives = negativesFromRankings(await stageStudentRankings(), positives, recipe.refreshTopM);
+            }
+            const previous = si > 0 && recipe.lwf ? student.clone() : undefined;
+            if (previous) extra.push(previous);
+            const title = `PROD stage ${si + 1} of ${recipe.stages.length}: distil ${cfg.teachers[stage.teacher].name}`;
+            log(title);
+            await runPhase({
+              id: `prod:stage${si + 1}`, title, mode: { kind: 'prod', recipe, lwf: Boolean(previous) },
+              settings: { ...s, steps: stage.steps, lr: stage.lr }, student, teacher, previous,
+              sampler: sampler(s, 200 + si, examples, negatives), seed: cfg.seed + si,
+            });
+            const ev = await evalModel(student, corpus, evalQrels, bm25Eval, cfg, hooks.signal);
+            stages.push({ title, metrics: ev.metrics });
+            emit({ type: 'stage', stage: si + 1, title, teacher: cfg.teachers[stage.teacher].name, metrics: ev.metrics, examples: examples.length });
+          }
+          const dp = recipe.dataProgressive;
+          if (dp.enabled) {
+            check();
+            // Rank the training queries with the student; the last teacher re-ranks its top.
+            const lastTeacher = teachers[recipe.stages[recipe.stages.length - 1].teacher];
+            const dpQueries = new Rng(cfg.seed ^ 0xd9).shuffle([...trainQueries]).slice(0, dp.maxQueries);
+            const sRank = await rankWithModel(student, corpus, dpQueries, { k: dp.rerankDepth });
+            const tRank = await rankWithModel(lastTeacher, corpus, dpQueries, { k: dp.rerankDepth, candidates: sRank, rerankDepth: dp.rerankDepth });
+            const sFirst: Record<string, number | null> = {};
+            const tFirst: Record<string, number | null> = {};
+            for (const q of dpQueries) {
+              const pos = positives.get(q.id) ?? new Set<number>();
+              sFirst[q.id] = firstRelevantRank(sRank.get(q.id) ?? [], pos);
+              tFirst[q.id] = firstRelevantRank(tRank.get(q.id) ?? [], pos);
+            }
+            const selected = new Set(selectDataProgressive(sFirst, tFirst, dp));
+            emit({
+              type: 'rankScatter',
+              points: dpQueries.map((q) => ({ qid: q.id, studentRank: sFirst[q.id] ?? dp.rerankDepth + 1, teacherRank: tFirst[q.id] ?? dp.rerankDepth + 1, selected: selected.has(q.id) })),
+              window: { rankLow: dp.rankLow, rankHigh: dp.rankHigh, teacherRank: dp.teacherRank },
+            });
+            const subset = examples.filter((e) => selected.has(e.qid));
+            log(`PROD data-progressive stage: ${selected.size} of ${dpQueries.length} ranked training queries selected`);
+            if (subset.length >= s.batchSize) {
+              // Negatives in the teacher's descending-score order (neg_type = descend).
+              const descend = negativesFromRankings(tRank, positives, recipe.refreshTopM);
+              const previous = recipe.lwf ? student.clone() : undefined;
+              if (previous) extra.push(previous);
+              const dpSampler = new BatchSampler(corpus, subset, descend, s.batchSize, G(s), cfg.seed * 1000 + 300, 'descend');
+              const title = 'PROD data-progressive stage';
+              await runPhase({
+                id: 'prod:dp', title, mode: { kind: 'prod', recipe, lwf: Boolean(previous) },
+                settings: { ...s, steps: dp.steps, lr: dp.lr }, student, teacher: lastTeacher, previous, sampler: dpSampler, seed: cfg.seed + 99,
+              });
+              const ev = await evalModel(student, corpus, evalQrels, bm25Eval, cfg, hooks.signal);
+              stages.push({ title, metrics: ev.metrics });
+              emit({ type: 'stage', stage: recipe.stages.length + 1, title, teacher: cfg.teachers[recipe.stages[recipe.stages.length - 1].teacher].name, metrics: ev.metrics, examples: subset.length });
+            } else {
+              log(`PROD data-progressive stage skipped: ${subset.length} examples is fewer than one batch`);
+            }
+          }
+        }
+        const ev = await evalModel(student, corpus, evalQrels, bm25Eval, cfg, hooks.signal);
+        emit({ type: 'eval', phase: recipe.kind, step: cfg.studentTrain.steps, role: 'student', split: cfg.evalSplit, metrics: ev.metrics });
+        const res = toResult(recipe.kind, cfg, corpus, ev.rankings, ev.result, t0);
+        if (stages) res.stages = stages;
+        push(res);
+      } finally {
+        student.dispose();
+        for (const m of extra) m.dispose();
+      }
+    }
+  } finally {
+    for (const m of owned) m.dispose();
+  }
+  return results;
+}
