@@ -8,6 +8,8 @@
 import type { SerializedError } from '../core/errors';
 import type { BackendChoice, BackendName } from '../core/backend/policy';
 import type { SelfCheckResult } from '../core/backend/selfcheck';
+import type { ExperimentConfig, RunResult } from '../core/distill/experiment';
+import type { TrainEvent } from '../core/train/events';
 import type { CsvMapping, ValidationReport } from '../core/data/ingest';
 import type { Split } from '../core/data/types';
 import type { BaselineMetrics, CorpusRecord } from '../store/schema';
@@ -28,8 +30,52 @@ export interface EngineInfo {
   crossOriginIsolated: boolean;
 }
 
+/** What a training run streams: the trainer's events, log lines, and each finished result. */
+export type TrainProgress = TrainEvent | { type: 'log'; message: string } | { type: 'result'; result: RunResult };
+
+/** A run as the page lists it. */
+export interface RunSummary {
+  id: string;
+  name: string;
+  corpusId: string;
+  status: string;
+  createdAt: number;
+  updatedAt: number;
+  config: ExperimentConfig;
+  results: RunResult[];
+  error?: { name: string; message: string };
+}
+
 /** Method name -> params, result and progress payloads. Add new methods here only. */
 export interface Methods {
+  /**
+   * Train an experiment (teachers, then each recipe's student) on a stored corpus. Creates
+   * the run (or resumes it from its checkpoints and finished results when `resume`). A
+   * cancel pauses it: the run stays resumable.
+   */
+  train: {
+    params: { runId: string; name: string; corpusId: string; config: ExperimentConfig; resume?: boolean };
+    result: { runId: string; results: RunResult[] };
+    progress: TrainProgress;
+  };
+  /** Every stored run, newest first. */
+  listRuns: {
+    params: Record<string, never>;
+    result: RunSummary[];
+    progress: never;
+  };
+  /** The stored event series of a run (what its charts draw), to redraw it after a reload. */
+  runEvents: {
+    params: { runId: string };
+    result: TrainProgress[];
+    progress: never;
+  };
+  /** Deletes a run with its checkpoints and series. */
+  deleteRun: {
+    params: { runId: string };
+    result: { deleted: boolean };
+    progress: never;
+  };
   /** Choose and initialise the backend (self-checks included). */
   init: {
     params: { forceBackend?: BackendName | null; skipTrials?: boolean };
@@ -173,6 +219,10 @@ export type ReadyMessage = { type: 'ready' };
 export type FromWorker = ProgressMessage | ResultMessage | ErrorMessage | ReadyMessage;
 
 const METHOD_NAMES: readonly MethodName[] = [
+  'train',
+  'listRuns',
+  'runEvents',
+  'deleteRun',
   'init',
   'selfCheck',
   'ping',

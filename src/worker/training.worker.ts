@@ -10,6 +10,7 @@ import type { AdapterDescription } from '../core/backend/policy';
 import { registerWasmTrainingKernels } from '../core/backend/wasmKernels';
 import { Dispatcher } from './engine';
 import { createHandlers, type Platform } from './handlers';
+import { createRunHandlers } from './trainHandlers';
 import type { FromWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -53,7 +54,7 @@ const platform: Platform = {
   },
 };
 
-const dispatcher = new Dispatcher(createHandlers(platform), (msg: FromWorker, transfer) =>
+const dispatcher = new Dispatcher({ ...createHandlers(platform), ...createRunHandlers() }, (msg: FromWorker, transfer) =>
   self.postMessage(msg, transfer),
 );
 self.addEventListener('message', (e) => void dispatcher.receive(e.data));

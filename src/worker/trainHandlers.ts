@@ -1,0 +1,143 @@
+// The training worker's run methods: train (create or resume), listRuns, runEvents, deleteRun.
+// A run's events are appended to its stored series as they come (batched), its results to the
+// run record as each finishes, and every phase's checkpoints go to the store; so a reload
+// loses at most the steps since the last checkpoint, and `train` with `resume` continues.
+// One tab trains a run at a time: a Web Lock named after the run guards it.
+import { CancelledError, DistillLabError, serializeError } from '../core/errors';
+import { runExperiment, validateExperiment, type RunResult } from '../core/distill/experiment';
+import { decodeCheckpoint, encodeCheckpoint } from '../core/train/checkpoint';
+import { LabStore } from '../store/store';
+import type { HandlerContext, Handlers } from './engine';
+import type { RunSummary, TrainProgress } from './protocol';
+
+export type RunHandlers = Pick<Handlers, 'train' | 'listRuns' | 'runEvents' | 'deleteRun'>;
+
+/** The series every run's events are stored under. */
+export const EVENT_SERIES = 'events';
+
+interface LockManager {
+  request<T>(name: string, opts: { ifAvailable: boolean }, cb: (lock: unknown) => Promise<T>): Promise<T>;
+}
+
+function lockManager(): LockManager | null {
+  const nav = (globalThis as { navigator?: { locks?: LockManager } }).navigator;
+  return nav?.locks ?? null;
+}
+
+export class RunLockedError extends DistillLabError {}
+
+export function createRunHandlers(openStore: () => Promise<LabStore> = () => LabStore.open()): RunHandlers {
+  let store: Promise<LabStore> | null = null;
+  const db = () => (store ??= openStore());
+
+  async function train(params: { runId: string; name: string; corpusId: string; config: unknown; resume?: boolean }, ctx: HandlerContext<'train'>) {
+    const s = await db();
+    const config = validateExperiment(params.config);
+    const existing = await s.getRun(params.runId);
+    if (params.resume && !existing) throw new DistillLabError(`There is no run "${params.runId}" to resume.`, { runId: params.runId });
+    if (existing?.corpusDeleted) throw new DistillLabError(`Run "${existing.name}" cannot resume: its corpus "${existing.corpusDeleted.name}" was deleted.`);
+    const corpus = await s.loadCorpus(params.corpusId);
+    const now = Date.now();
+    const prior = ((existing?.summary?.results as RunResult[] | undefined) ?? []).slice();
+    await s.putRun({
+      id: params.runId,
+      name: params.name,
+      corpusId: params.corpusId,
+      config,
+      status: 'running',
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      summary: { results: params.resume ? prior : [] },
+    });
+
+    // Events: forwarded at once, stored in batches (appends never rewrite earlier batches).
+    let pending: TrainProgress[] = [];
+    let flushing: Promise<unknown> = Promise.resolve();
+    const flush = () => {
+      if (pending.length === 0) return flushing;
+      const batch = pending;
+      pending = [];
+      flushing = flushing.then(() => s.appendSeries(params.runId, EVENT_SERIES, batch));
+      return flushing;
+    };
+    const send = (p: TrainProgress) => {
+      ctx.progress(p);
+      pending.push(p);
+      if (pending.length >= 25 || (p.type !== 'step' && p.type !== 'log')) void flush();
+    };
+    const results: RunResult[] = params.resume ? prior : [];
+    const body = async () => {
+      try {
+        const out = await runExperiment(corpus, config, {
+          signal: ctx.signal,
+          onEvent: send,
+          onLog: (message) => send({ type: 'log', message }),
+          onResult: (r) => {
+            if (!results.some((x) => x.recipe === r.recipe && x.seed === r.seed)) results.push(r);
+            send({ type: 'result', result: r });
+            void s.updateRun(params.runId, { summary: { results }, updatedAt: Date.now() });
+          },
+          saveCheckpoint: async (name, c) => {
+            await s.saveCheckpoint(params.runId, name, encodeCheckpoint(c), { step: (c.state as { step?: number }).step ?? null });
+          },
+          resume: params.resume
+            ? {
+                results: prior,
+                loadCheckpoint: async (name) => {
+                  const have = (await s.listCheckpoints(params.runId)).some((m) => m.name === name);
+                  return have ? decodeCheckpoint((await s.loadCheckpoint(params.runId, name)).bytes) : null;
+                },
+              }
+            : undefined,
+        });
+        await flush();
+        await s.updateRun(params.runId, { status: 'done', summary: { results: out }, updatedAt: Date.now() });
+        return { runId: params.runId, results: out };
+      } catch (e) {
+        await flush().catch(() => {});
+        const paused = e instanceof CancelledError;
+        await s.updateRun(params.runId, {
+          status: paused ? 'paused' : 'failed',
+          updatedAt: Date.now(),
+          ...(paused ? {} : { error: { name: serializeError(e).name, message: serializeError(e).message } }),
+        });
+        throw e;
+      }
+    };
+    const locks = lockManager();
+    if (!locks) return body();
+    return locks.request(`distill-lab-run:${params.runId}`, { ifAvailable: true }, async (lock) => {
+      if (!lock) throw new RunLockedError(`Run "${params.name}" is already training in another tab or window.`, { runId: params.runId });
+      return body();
+    });
+  }
+
+  return {
+    train: (params, ctx) => train(params, ctx),
+    async listRuns() {
+      const s = await db();
+      const runs = await s.listRuns();
+      return runs
+        .map((r): RunSummary => ({
+          id: r.id,
+          name: r.name,
+          corpusId: r.corpusId,
+          status: r.status,
+          createdAt: r.createdAt,
+          updatedAt: r.updatedAt,
+          config: r.config as RunSummary['config'],
+          results: ((r.summary?.results as RunResult[] | undefined) ?? []),
+          error: r.error,
+        }))
+        .sort((a, b) => b.createdAt - a.createdAt);
+    },
+    async runEvents(params) {
+      const s = await db();
+      return s.readSeries<TrainProgress>(params.runId, EVENT_SERIES);
+    },
+    async deleteRun(params) {
+      const s = await db();
+      return { deleted: await s.deleteRun(params.runId) };
+    },
+  };
+}
