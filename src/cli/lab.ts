@@ -173,6 +173,31 @@ async function main(): Promise<void> {
   const usedTeachers = needTeachers ? (recipes.some((r) => r.kind === 'prod') ? teachers : teachers.slice(0, 1)) : [];
 
   const all: RunResult[] = [];
+
+  function write(final: boolean): void {
+    const summary = summarize(all);
+    const md = resultsMarkdown(corpus.name, split, summary, all, process.argv.slice(2));
+    if (typeof a.out === 'string') {
+      const dir = path.resolve(a.out);
+      mkdirSync(path.join(dir, 'runs'), { recursive: true });
+      const json = {
+        corpus: corpus.name,
+        split,
+        backend: info.backend,
+        command: `npm run lab -- ${process.argv.slice(2).join(' ')}`,
+        runs: all.map((r) => ({ recipe: r.recipe, seed: r.seed, metrics: r.metrics, stages: r.stages, seconds: r.seconds })),
+        summary,
+      };
+      writeFileSync(path.join(dir, 'results.json'), JSON.stringify(json, null, 2));
+      writeFileSync(path.join(dir, 'results.md'), md);
+      for (const r of all) {
+        const name = `${r.recipe.replace(/[^a-z0-9]+/gi, '-')}-seed${r.seed}`;
+        writeFileSync(path.join(dir, 'runs', `${name}.trec`), toTrecRun(rankedIdsToTrec(r.run), name));
+      }
+      log(`wrote ${path.join(dir, 'results.json')}, results.md and ${all.length} TREC runs (${final ? 'final' : 'so far'})`);
+    }
+    if (final) process.stdout.write(md);
+  }
   for (const seed of seeds) {
     const cfg: ExperimentConfig = {
       ...base,
@@ -205,30 +230,9 @@ async function main(): Promise<void> {
       },
     });
     all.push(...results.filter((r) => r.recipe !== 'bm25' || wanted.includes('bm25')));
+    // Written after every seed, so a long run that is stopped keeps what it finished.
+    write(seed === seeds[seeds.length - 1]);
   }
-
-  const summary = summarize(all);
-  const md = resultsMarkdown(corpus.name, split, summary, all, process.argv.slice(2));
-  if (typeof a.out === 'string') {
-    const dir = path.resolve(a.out);
-    mkdirSync(path.join(dir, 'runs'), { recursive: true });
-    const json = {
-      corpus: corpus.name,
-      split,
-      backend: info.backend,
-      command: `npm run lab -- ${process.argv.slice(2).join(' ')}`,
-      runs: all.map((r) => ({ recipe: r.recipe, seed: r.seed, metrics: r.metrics, stages: r.stages, seconds: r.seconds })),
-      summary,
-    };
-    writeFileSync(path.join(dir, 'results.json'), JSON.stringify(json, null, 2));
-    writeFileSync(path.join(dir, 'results.md'), md);
-    for (const r of all) {
-      const name = `${r.recipe.replace(/[^a-z0-9]+/gi, '-')}-seed${r.seed}`;
-      writeFileSync(path.join(dir, 'runs', `${name}.trec`), toTrecRun(rankedIdsToTrec(r.run), name));
-    }
-    log(`wrote ${path.join(dir, 'results.json')}, results.md and ${all.length} TREC runs`);
-  }
-  process.stdout.write(md);
 }
 
 main().catch((e: Error) => fail(`${e.name}: ${e.message}`));
