@@ -11,6 +11,7 @@
 // softmax, erf, elementwise math. No einsum, gatherND or strided slices.
 
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../rng';
 import type { ModelConfig } from './config';
 
 /** One weight of the model: its HF name (without the `bert.` prefix) and shape. */
@@ -187,8 +188,26 @@ export interface EncoderOutput {
 
 export interface ForwardOptions {
   training: boolean;
-  /** Source of dropout seeds (a fresh one per dropout call); used only when training. */
-  nextSeed?: () => number;
+  /** Stream the dropout masks are drawn from (used only when training). */
+  rng?: Rng;
+}
+
+const fallbackRng = new Rng(0);
+
+/**
+ * Inverted dropout: x * mask, mask = 1/(1 - rate) with probability 1 - rate, else 0.
+ * The mask is drawn in JS from the model's seeded stream and uploaded once: tfjs's own
+ * tf.dropout also draws its uniforms on the CPU, then spends three more kernels (add,
+ * floor, div) turning them into the mask; here it is one upload and one multiply.
+ * x: any shape -> same shape.
+ */
+export function dropout<T extends tf.Tensor>(x: T, rate: number, rng: Rng): T {
+  if (rate <= 0) return x;
+  const keep = 1 - rate;
+  const scale = 1 / keep;
+  const mask = new Float32Array(x.size);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? scale : 0;
+  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
 }
 
 /** The additive attention bias from a 0/1 mask laid out [N, T]: float32 [N, 1, 1, T]. */
@@ -256,7 +275,7 @@ export class BertEncoder {
       throw new RangeError(`sequence length ${T} exceeds maxPositions ${cfg.maxPositions}`);
     }
     const drop = (x: tf.Tensor2D, rate: number): tf.Tensor2D =>
-      opts.training && rate > 0 ? (tf.dropout(x, rate, undefined, opts.nextSeed?.()) as tf.Tensor2D) : x;
+      opts.training && rate > 0 ? dropout(x, rate, opts.rng ?? fallbackRng) : x;
     const dropHidden = (x: tf.Tensor2D) => drop(x, cfg.dropout.hidden);
     const eps = cfg.layerNormEps;
 
@@ -286,7 +305,7 @@ export class BertEncoder {
       const scores = tf.add(tf.matMul(q, k, false, true), input.attentionBias); // [N, nh, T, T]
       let probs = tf.softmax(scores); // [N, nh, T, T] over keys
       if (opts.training && cfg.dropout.attention > 0) {
-        probs = tf.dropout(probs, cfg.dropout.attention, undefined, opts.nextSeed?.());
+        probs = dropout(probs, cfg.dropout.attention, opts.rng ?? fallbackRng);
       }
       const ctx = tf.reshape<tf.Rank.R2>(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [N * T, H]); // [N*T, H]
       const attn = dropHidden(linear(ctx, b.ao[0] as tf.Tensor2D, b.ao[1] as tf.Tensor1D)); // [N*T, H]

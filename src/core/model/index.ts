@@ -1,6 +1,6 @@
 // The models of the lab: config, encoder, retrieval kinds, checkpoints (safetensors, HF).
 export * from './config';
-export { BertEncoder, attentionBiasData, clsOf, encoderTensorSpecs, gelu, layerNorm, linear } from './encoder';
+export { BertEncoder, attentionBiasData, clsOf, dropout, embeddingLookup, encoderTensorSpecs, gelu, layerNorm, linear } from './encoder';
 export type { EncoderInput, EncoderOutput, ForwardOptions, TensorSpec } from './encoder';
 export { appliesWeightDecay, initialWeights, modelTensorSpecs, PASSAGE_PREFIX } from './params';
 export { RetrievalModel, maxSim } from './retriever';

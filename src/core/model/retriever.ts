@@ -11,7 +11,7 @@ import { CheckpointError, ConfigError } from '../errors';
 import { Rng } from '../rng';
 import { buildPair, buildSingle, padBatch, type Encoding, type PaddedBatch, type Tokenizer } from '../text/tokenizerBase';
 import { pairLength, validateModelConfig, type ModelConfig, type ModelConfigInput } from './config';
-import { attentionBiasData, BertEncoder, clsOf, linear, type EncoderInput, type EncoderOutput } from './encoder';
+import { attentionBiasData, BertEncoder, clsOf, dropout, linear, type EncoderInput, type EncoderOutput } from './encoder';
 import { appliesWeightDecay, initialWeights, modelTensorSpecs, PASSAGE_PREFIX, specSize } from './params';
 
 /** A weight of the model with its HF name and whether AdamW decays it. */
@@ -229,8 +229,6 @@ export class RetrievalModel {
     this.rng.state = s;
   }
 
-  private readonly nextSeed = (): number => this.rng.int(0x7fffffff);
-
   // -------------------------------------------------------------------------------------
   // Tokenisation (plain arrays; cached per text because corpora repeat passages)
 
@@ -269,6 +267,7 @@ export class RetrievalModel {
    */
   tokenize(queries: readonly string[], passages: readonly string[], groupSize: number): ModelBatch {
     const B = queries.length;
+    if (B === 0) throw new RangeError('scores: empty batch (no queries)');
     if (!Number.isInteger(groupSize) || groupSize < 1 || passages.length !== B * groupSize) {
       throw new RangeError(`scores: need B * G passages (B = ${B}, G = ${groupSize}), got ${passages.length}`);
     }
@@ -312,7 +311,7 @@ export class RetrievalModel {
     const layers = this.resolveLayers(opts.layers);
     const cfg = this.config;
     return tidyObject((): ScoreOutput => {
-      const fwd = { training: opts.training, nextSeed: this.nextSeed };
+      const fwd = { training: opts.training, rng: this.rng };
       if (batch.kind === 'pairs') {
         if (cfg.kind !== 'ce') throw new RangeError('a pair batch needs a cross encoder');
         const { batchSize: B, groupSize: G } = batch;
@@ -370,7 +369,7 @@ export class RetrievalModel {
    */
   ceHead(cls: tf.Tensor2D, training = false): tf.Tensor1D {
     let x = this.pooled(cls);
-    if (training && this.config.dropout.hidden > 0) x = tf.dropout(x, this.config.dropout.hidden, undefined, this.nextSeed()) as tf.Tensor2D;
+    if (training) x = dropout(x, this.config.dropout.hidden, this.rng);
     const w = this.byName.get('classifier.weight') as tf.Tensor2D; // [1, H]
     const b = this.byName.get('classifier.bias') as tf.Tensor1D; // [1]
     return tf.reshape(linear(x, w, b), [cls.shape[0]]); // [N, 1] -> [N]
@@ -389,7 +388,7 @@ export class RetrievalModel {
     this.assertLive();
     const withTypes = this.config.kind === 'ce';
     return tidyObject(() =>
-      this.encoder(side).forward(this.inputs(toTensors(batch, withTypes)), { training, nextSeed: this.nextSeed }),
+      this.encoder(side).forward(this.inputs(toTensors(batch, withTypes)), { training, rng: this.rng }),
     );
   }
 
@@ -413,6 +412,12 @@ export class RetrievalModel {
       throw new ConfigError('a cross encoder has no separate query/passage embeddings: use scorePairs', { field: 'kind' });
     }
     const maxLen = side === 'query' ? cfg.maxQueryLen : cfg.maxPassageLen;
+    if (texts.length === 0) {
+      const D = cfg.colbertDim ?? cfg.hidden;
+      return cfg.kind === 'de'
+        ? { kind: 'dense', vectors: tf.zeros([0, cfg.hidden]) }
+        : { kind: 'tokens', vectors: tf.zeros([0, 1, D]), mask: tf.zeros([0, 1]) };
+    }
     const bs = Math.max(1, opts.batchSize ?? 128);
     const enc = this.encoder(side);
     // CB chunks must share one padded length to concatenate.
@@ -420,7 +425,7 @@ export class RetrievalModel {
     return tf.tidy(() => {
       const vecs: tf.Tensor[] = [];
       const masks: tf.Tensor2D[] = [];
-      for (let i = 0; i < Math.max(1, texts.length); i += bs) {
+      for (let i = 0; i < texts.length; i += bs) {
         const chunk = texts.slice(i, i + bs);
         const b = this.tokenizeTexts(chunk, maxLen, length);
         const t = toTensors(b, false);

@@ -64,3 +64,28 @@ describe('no tensor leaks', () => {
     m.dispose();
   });
 });
+
+describe('edge cases', () => {
+  it('empty inputs give empty results; an empty batch is a clear error', () => {
+    const de = tinyModel('de');
+    const e = de.encodePassages([]);
+    expect(e.vectors.shape).toEqual([0, 8]);
+    tf.dispose(e.vectors);
+    const s = de.scorePairs([], []);
+    expect(s.shape).toEqual([0]);
+    s.dispose();
+    expect(() => de.scores([], [], 1, { training: false })).toThrow(/empty batch/);
+    expect(() => de.scores(['a'], ['b'], 2, { training: false })).toThrow(/B \* G passages/);
+    // Padding: the longest sequence rounded up to a multiple of 8, capped at the max length.
+    const b = de.tokenize(['a', 'b'], ['x '.repeat(9), 'x '.repeat(40)], 1);
+    expect(b.kind === 'separate' && [b.queries.t, b.passages.t]).toEqual([8, 16]);
+    const short = de.tokenize(['a'], ['x x x x x x x'], 1);
+    expect(short.kind === 'separate' && short.passages.t).toBe(16); // 9 tokens -> 16 (cap 16)
+    const shorter = de.tokenize(['a'], ['x x'], 1);
+    expect(shorter.kind === 'separate' && shorter.passages.t).toBe(8);
+    de.dispose();
+    const ce = tinyModel('ce');
+    expect(() => ce.encodeQueries(['a'])).toThrow(/scorePairs/);
+    ce.dispose();
+  });
+});

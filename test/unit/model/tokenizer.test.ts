@@ -51,6 +51,11 @@ describe('WordPiece tokenizer (golden bert-tiny-random)', () => {
     expect(tok.decode(tok.encodeSingle('distillation models').ids)).toBe('distillation models');
   });
 
+  it('makes a word longer than 100 characters one [UNK]', () => {
+    expect(tok.tokenize('x'.repeat(100))).toEqual(['x', ...Array(99).fill('##x')]);
+    expect(tok.tokenize(`${'x'.repeat(101)} hello`)).toEqual(['[UNK]', 'hello']);
+  });
+
   it('rejects a vocabulary without special tokens', () => {
     expect(() => new WordPieceTokenizer(['a', 'b'])).toThrow(ConfigError);
   });
