@@ -78,10 +78,10 @@ export function SeriesChart({ lines, xLabel, yLabel, height = 240, markers = [],
           dataKey="y"
           name={l.name}
           stroke={l.color}
-          strokeWidth={2}
+          strokeWidth={l.dots ? 1 : 2}
           strokeDasharray={l.dashed ? '6 3' : undefined}
           dot={l.dots || l.series.points.length <= 2 ? { r: 2.5, fill: l.color } : false}
-          strokeOpacity={l.dots ? 0.5 : 1}
+          strokeOpacity={l.dots ? 0.3 : 1}
           isAnimationActive={false}
         />
       ))}

@@ -14,11 +14,15 @@ export interface LegendItem {
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** Computed style properties copied onto every element of the exported copy. */
-const STYLE_PROPS = [
-  'fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity', 'stroke-dasharray', 'opacity',
-  'font-family', 'font-size', 'font-weight', 'text-anchor', 'dominant-baseline', 'visibility',
+/** Inherited style properties: written on an element only where they differ from its parent's. */
+const INHERITED = [
+  'fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity', 'stroke-dasharray',
+  'font-family', 'font-size', 'font-weight', 'text-anchor', 'visibility',
 ] as const;
+/** Properties that do not inherit: written wherever they are not the initial value. */
+const OWN: Record<string, string> = { opacity: '1', 'dominant-baseline': 'auto', 'stop-color': 'rgb(0, 0, 0)', 'stop-opacity': '1' };
+/** Presentation attributes that may hold a CSS variable, which a standalone file cannot resolve. */
+const PAINT_ATTRS = ['fill', 'stroke', 'stop-color'];
 
 /** The chart's main <svg>: one marked data-export-root, Recharts' surface, else the largest. */
 export function findChartSvg(root: Element): SVGSVGElement | null {
@@ -38,15 +42,32 @@ export function findChartSvg(root: Element): SVGSVGElement | null {
   return best;
 }
 
-function inlineStyles(orig: Element, copy: Element): void {
+/**
+ * Copies the browser's computed styles onto the copy, so that class rules and CSS variables
+ * survive outside the page; only what differs from the parent is written, to keep files small.
+ */
+function inlineStyles(orig: Element, copy: Element, parent: CSSStyleDeclaration | null): void {
   const cs = getComputedStyle(orig);
-  const style = STYLE_PROPS.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(';');
-  copy.setAttribute('style', style);
+  const decl: string[] = [];
+  for (const p of INHERITED) {
+    const v = cs.getPropertyValue(p);
+    if (!parent || parent.getPropertyValue(p) !== v) decl.push(`${p}:${v}`);
+  }
+  for (const [p, initial] of Object.entries(OWN)) {
+    const v = cs.getPropertyValue(p);
+    if (v && v !== initial) decl.push(`${p}:${v}`);
+  }
+  if (decl.length) copy.setAttribute('style', decl.join(';'));
+  else copy.removeAttribute('style');
+  for (const a of PAINT_ATTRS) {
+    const v = copy.getAttribute(a);
+    if (v && v.includes('var(')) copy.setAttribute(a, cs.getPropertyValue(a));
+  }
   copy.removeAttribute('class');
   copy.removeAttribute('tabindex');
   const a = orig.children;
   const b = copy.children;
-  for (let i = 0; i < a.length && i < b.length; i++) inlineStyles(a[i], b[i]);
+  for (let i = 0; i < a.length && i < b.length; i++) inlineStyles(a[i], b[i], cs);
 }
 
 function el(name: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -81,7 +102,7 @@ export function serializeChart(root: Element, opts: { title?: string; legend?: L
   const w = Math.max(1, Math.round(rect.width || Number(svg.getAttribute('width')) || 600));
   const h = Math.max(1, Math.round(rect.height || Number(svg.getAttribute('height')) || 300));
   const copy = svg.cloneNode(true) as SVGSVGElement;
-  inlineStyles(svg, copy);
+  inlineStyles(svg, copy, null);
   copy.querySelectorAll('[data-export-ignore]').forEach((n) => n.remove());
   copy.setAttribute('x', '0');
   copy.setAttribute('width', String(w));

@@ -6,9 +6,15 @@ import { tokenizerVocabSize, type ModelDesign, type ModelShape, type TokenizerDe
 import type { ModelStats } from './modelStats';
 
 export const KIND_LABEL: Record<ModelKind, string> = {
-  de: 'DE: dual encoder ([CLS] dot product)',
-  cb: 'ColBERT: late interaction (MaxSim)',
-  ce: 'CE: cross encoder (joint pair, linear head)',
+  de: 'DE (dual encoder)',
+  cb: 'ColBERT (late interaction)',
+  ce: 'CE (cross encoder)',
+};
+
+const KIND_HINT: Record<ModelKind, string> = {
+  de: 'Query and passage encoded apart; score = dot product of their [CLS] vectors.',
+  cb: 'Encoded apart; score = sum over query tokens of the best dot product in the passage (MaxSim).',
+  ce: 'Query and passage read together; score = a linear head on [CLS]. Most accurate, slowest.',
 };
 
 export interface ModelDesignerProps {
@@ -77,7 +83,7 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
       {actions && <div className="designer-actions">{actions}</div>}
       <div className="field-grid">
         <TextField label="Name" value={design.name} onChange={(name) => onChange({ ...design, name })} error={errors[`${path}.name`]} />
-        <SelectField label="Kind" value={shape.kind} onChange={setKind} options={(['de', 'cb', 'ce'] as const).map((k) => ({ value: k, label: KIND_LABEL[k] }))} error={err('kind')} testId={testId && `${testId}-kind`} />
+        <SelectField label="Kind" value={shape.kind} onChange={setKind} options={(['de', 'cb', 'ce'] as const).map((k) => ({ value: k, label: KIND_LABEL[k] }))} hint={KIND_HINT[shape.kind]} error={err('kind')} testId={testId && `${testId}-kind`} />
         {NUM_FIELDS.filter((f) => !f.kinds || f.kinds.includes(shape.kind)).map((f) => (
           <NumberField
             key={f.key}

@@ -72,7 +72,7 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus 
               <tr key={role}>
                 <th scope="row">{role}</th>
                 <td>{d.name}</td>
-                <td>{KIND_LABEL[d.shape.kind]?.split(':')[0] ?? d.shape.kind}</td>
+                <td>{KIND_LABEL[d.shape.kind] ?? d.shape.kind}</td>
                 <td>
                   {d.shape.layers} × {d.shape.hidden} ({d.shape.heads}, {d.shape.ffn})
                 </td>

@@ -4,14 +4,20 @@ import { describeAdapter } from '../../core/backend/policy';
 import { forcedBackendFromUrl, getEngine } from '../engineClient';
 import { Explain } from '../Explain';
 
-type Status =
+export type BackendStatus =
   | { state: 'starting'; stage: string }
   | { state: 'ready'; info: EngineInfo }
   | { state: 'failed'; message: string };
 
-/** Shows which tfjs backend trains, on which adapter, and why every other one was passed over. */
-export function BackendPanel() {
-  const [status, setStatus] = useState<Status>({ state: 'starting', stage: 'starting the training worker' });
+export const INITIAL_BACKEND_STATUS: BackendStatus = { state: 'starting', stage: 'starting the training worker' };
+
+/**
+ * Shows which tfjs backend trains, on which adapter, and why every other one was passed over.
+ * `onStatus` hands every change on (the app's status line shows it).
+ */
+export function BackendPanel({ onStatus }: { onStatus?: (s: BackendStatus) => void } = {}) {
+  const [status, setStatus] = useState<BackendStatus>(INITIAL_BACKEND_STATUS);
+  useEffect(() => onStatus?.(status), [status, onStatus]);
   useEffect(() => {
     let live = true;
     const engine = getEngine();

@@ -103,7 +103,7 @@ export function EmbeddingMap({ state }: { state: RunViewState }) {
       }
     >
       <div className="heatmap-scroll">
-        <svg data-export-root width={width} height={H + 24} viewBox={`0 0 ${width} ${H + 24}`} role="img" aria-label={`Teacher and student embeddings of ${ids.length} items, projected with ${ev.method}`} className="embeddings" data-testid="embedding-map" onMouseLeave={() => setActive(null)}>
+        <svg data-export-root width="100%" style={{ maxWidth: `${width * 1.4}px`, height: 'auto' }} viewBox={`0 0 ${width} ${H + 24}`} role="img" aria-label={`Teacher and student embeddings of ${ids.length} items, projected with ${ev.method}`} className="embeddings" data-testid="embedding-map" onMouseLeave={() => setActive(null)}>
           <text x={W / 2} y={H + 18} textAnchor="middle" className="axis-title">teacher</text>
           <text x={W + GAP + W / 2} y={H + 18} textAnchor="middle" className="axis-title">student</text>
           <rect x={0.5} y={0.5} width={W - 1} height={H - 1} className="emb-frame" />

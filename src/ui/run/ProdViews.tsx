@@ -85,7 +85,7 @@ export function StageTimeline({ state }: { state: RunViewState }) {
         <LineChart responsive style={{ width: '100%', height: 200 }} data={data} margin={{ top: 8, right: 16, bottom: 18, left: 8 }} title="Student metric after each PROD stage" desc={`${metricLabel(metric)} after each stage`}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="name" label={{ value: 'stage', position: 'insideBottom', offset: -10 }} />
-          <YAxis domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
+          <YAxis domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
           <Tooltip formatter={(v) => fmt3(Number(v))} labelFormatter={(_, p) => String(p?.[0]?.payload?.title ?? '')} />
           <Line dataKey={metric} name={metricLabel(metric)} stroke={seriesColor(2)} strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} />
         </LineChart>

@@ -1,0 +1,224 @@
+// The lab's views in real Chromium, on a FIXTURE of synthetic TrainEvents (pages/views.html,
+// data from pages/fixture-events.json made by pages/makeFixture.mjs): charts draw SVG paths,
+// the KL heatmap has teacher x student cells with the selected pairs outlined, charts export
+// as SVG and PNG files, tabs work from the keyboard, forms validate inline, the tour is
+// remembered, and nothing logs an error. Screenshots of each view land in test-results/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { artifact, launch, openPage } from './harness.mjs';
+
+const PAGE = '/test/browser/pages/views.html';
+const fixture = JSON.parse(readFileSync(new URL('./pages/fixture-events.json', import.meta.url), 'utf8'));
+const lastOf = (events, type) => events.filter((e) => e.type === type).at(-1);
+const TIMEOUT = 30_000;
+
+async function showView(page, view) {
+  await page.getByTestId(`tab-${view}`).click();
+  await page.getByTestId(`view-${view}`).waitFor({ state: 'visible', timeout: TIMEOUT });
+}
+
+async function endTour(page) {
+  const end = page.getByTestId('tour-end');
+  if (await end.count()) await end.click();
+}
+
+/** Clicks an export button and returns the downloaded file's name and bytes. */
+async function download(page, testId) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }), page.getByTestId(testId).click()]);
+  const path = artifact(`ui-download-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(path) };
+}
+
+test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; no console errors', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, consoleErrors } = await openPage(browser, PAGE, { viewport: { width: 1280, height: 900 } });
+    await page.getByTestId('fixture-banner').waitFor({ timeout: TIMEOUT });
+    assert.match(await page.getByTestId('fixture-banner').innerText(), /Fixture data\..*FIXTURE: synthetic TrainEvents/s);
+
+    // The tour opens on the first view, explains it, and stays dismissed across a reload.
+    await page.getByTestId('tour').waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId('tour').getAttribute('data-step'), 'welcome');
+    await page.screenshot({ path: artifact('ui-tour.png') });
+    await page.getByTestId('tour-next').click();
+    assert.equal(await page.getByTestId('tab-models').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.getByTestId('tour').getAttribute('data-step'), 'models');
+    await endTour(page);
+    assert.equal(await page.getByTestId('tour').count(), 0);
+    await page.reload();
+    await page.getByTestId('fixture-banner').waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId('tour').count(), 0, 'a dismissed tour stays dismissed');
+
+    // Keyboard: one tab stop, arrows move and select, Home/End jump, Tab enters the panel.
+    await page.getByTestId('tab-models').focus();
+    await page.keyboard.press('ArrowRight');
+    const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
+    assert.equal(await focusedId(), 'tab-recipe');
+    assert.equal(await page.getByTestId('tab-recipe').getAttribute('aria-selected'), 'true');
+    assert.ok(await page.getByTestId('view-recipe').isVisible());
+    await page.keyboard.press('End');
+    assert.equal(await focusedId(), 'tab-export');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await focusedId(), 'tab-data', 'arrows wrap around');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await focusedId(), 'tab-compare');
+    assert.deepEqual(await page.$$eval('[role="tab"]', (ts) => ts.map((t) => t.tabIndex)), [-1, -1, -1, -1, 0, -1]);
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedId(), 'panel-compare', 'Tab moves from the tab list into its panel');
+
+    // ---- Run dashboard (LEAD fixture).
+    await showView(page, 'run');
+    const lead = fixture.lead.events;
+    const stepLosses = Object.keys(lastOf(lead, 'step').losses);
+    const curves = (id) => page.locator(`[data-testid="chart-${id}"] path.recharts-curve`);
+    await curves('losses').first().waitFor({ timeout: TIMEOUT });
+    assert.equal(await curves('losses').count(), stepLosses.length, 'one curve per loss term');
+    for (const id of ['lr', 'train-acc', 'eval', 'layer-weights']) assert.ok((await curves(id).count()) >= 1, `${id} draws a curve`);
+    assert.ok((await page.locator('[data-testid="chart-losses"] path.recharts-curve').first().getAttribute('d')).length > 100);
+
+    const kl = lastOf(lead, 'layerKL');
+    const cells = page.locator('[data-testid="heatmap-cell"]');
+    assert.equal(await cells.count(), kl.kl.length * kl.kl[0].length, 'teacher layers x student layers cells');
+    assert.equal(await page.locator('[data-testid="heatmap-selected"]').count(), kl.selected.length, 'one outline per selected pair');
+    for (const [s, t] of kl.selected) assert.equal(await page.locator(`[data-testid="heatmap-cell"][data-teacher="${t}"][data-student="${s}"]`).count(), 1);
+
+    const dist = lastOf(lead, 'distribution');
+    const bars = page.locator('[data-testid="chart-distributions"] .recharts-bar-rectangle');
+    assert.equal(await bars.count(), 2 * dist.candidates.length, 'teacher and student bar per candidate');
+    await page.getByTestId('dist-student-layer').selectOption('0');
+    await page.getByTestId('dist-teacher-layer').selectOption('0');
+    const kl00 = await page.getByTestId('dist-kl').innerText();
+    await page.getByTestId('dist-teacher-layer').selectOption(String(dist.teacher.length - 1));
+    assert.notEqual(await page.getByTestId('dist-kl').innerText(), kl00, 'another layer pair, another KL');
+
+    // Embeddings: hovering one model's point highlights its partner in the other map.
+    const emb = lastOf(lead, 'embeddings').points[0];
+    await page.locator(`[data-testid="embedding-map"] .emb-point[data-role="teacher"][data-id="${emb.id}"]`).first().hover();
+    await page.locator(`[data-testid="embedding-map"] .emb-point.active[data-role="student"][data-id="${emb.id}"]`).waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId('emb-link').count(), 1);
+
+    // Export: SVG is a standalone file with the chart's paths; PNG is a PNG.
+    const svg = await download(page, 'export-svg-losses');
+    assert.equal(svg.name, 'distill-lab-losses.svg');
+    const svgText = svg.bytes.toString('utf8');
+    assert.match(svgText, /^<\?xml/);
+    assert.match(svgText, /<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.ok((svgText.match(/<path/g) ?? []).length >= stepLosses.length);
+    assert.match(svgText, /Loss terms/, 'the title is drawn into the file');
+    assert.ok(!/var\(--/.test(svgText), 'colours are resolved, not CSS variables');
+    assert.ok(svgText.length < 60_000, `a compact file (${svgText.length} characters)`);
+    const heat = await download(page, 'export-svg-kl-heatmap');
+    assert.equal((heat.bytes.toString('utf8').match(/data-testid="heatmap-cell"/g) ?? []).length, kl.kl.length * kl.kl[0].length);
+    const png = await download(page, 'export-png-kl-heatmap');
+    assert.equal(png.name, 'distill-lab-kl-heatmap.png');
+    assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(png.bytes.length > 2000);
+    await page.screenshot({ path: artifact('ui-run.png'), fullPage: true });
+
+    // ---- Run dashboard (PROD fixture): stage timeline, LwF drift, data-progressive scatter.
+    await page.getByTestId('fixture-run').selectOption('prod');
+    const prod = fixture.prod.events;
+    await page.getByTestId('stage-timeline').waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.locator('[data-testid="stage-timeline"] > li').count(), prod.filter((e) => e.type === 'stage').length);
+    assert.ok((await curves('lwf-drift').count()) >= 1);
+    const scatter = lastOf(prod, 'rankScatter');
+    assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').count(), scatter.points.length);
+    assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-reference-area').count(), 1, 'the selection window is boxed');
+    assert.match(await page.getByTestId('rank-scatter-caption').innerText(), new RegExp(`${scatter.points.filter((p) => p.selected).length} of ${scatter.points.length} training queries selected`));
+    await page.screenshot({ path: artifact('ui-run-prod.png'), fullPage: true });
+
+    // ---- Compare: mean ± spread per group, overlaid curves, wins/losses and the named tests.
+    await showView(page, 'compare');
+    const groups = [...new Set(fixture.compare.runs.map((r) => r.group))];
+    assert.equal(await page.locator('[data-testid="compare-table"] tbody tr').count(), groups.length);
+    assert.match(await page.getByTestId('compare-table').innerText(), /\d\.\d{3} ± \d\.\d{3}/);
+    assert.equal(await curves('compare-curves').count(), fixture.compare.runs.length);
+    assert.match(await page.getByTestId('wins-losses-counts').innerText(), /^\d+ \/ \d+ \/ \d+$/);
+    assert.match(await page.getByTestId('permutation-p').innerText(), /p = .*10,000 sign flips/);
+    assert.match(await page.getByTestId('chart-wins-losses').textContent(), /paired randomisation \(permutation\) test/i, 'the view names its test');
+    assert.match(await page.getByTestId('verdict').innerText(), /significant/);
+    await page.screenshot({ path: artifact('ui-compare.png'), fullPage: true });
+
+    // ---- Models: live counts, errors next to the field.
+    await showView(page, 'models');
+    const params = () => page.getByTestId('student-params').innerText();
+    const before = await params();
+    await page.getByTestId('student-hidden').fill('128');
+    assert.notEqual(await params(), before, 'parameters follow the hidden size');
+    await page.getByTestId('student-heads').fill('3');
+    const hiddenField = page.getByTestId('student-hidden');
+    assert.equal(await hiddenField.getAttribute('aria-invalid'), 'true');
+    const errId = (await hiddenField.getAttribute('aria-describedby')).split(' ').find((id) => id.endsWith('-e'));
+    assert.match(await page.locator(`[id="${errId}"]`).innerText(), /divisible by heads/);
+    assert.match(await page.getByTestId('status-config').innerText(), /1 problem/);
+    await page.getByTestId('student-heads').fill('2');
+    assert.match(await page.getByTestId('status-config').innerText(), /valid/);
+    await page.screenshot({ path: artifact('ui-models.png'), fullPage: true });
+
+    // ---- Recipe: PROD chain from the keyboard, config link round trip, a refused import.
+    await showView(page, 'recipe');
+    await page.locator('input[name="recipe-kind"][value="prod"]').check();
+    await page.getByTestId('prod-add-stage').click();
+    assert.equal(await page.getByTestId('prod-stage').count(), 2);
+    await page.getByRole('button', { name: 'Move stage 2 up' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Move stage 1 down', 'focus follows the moved stage');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Move stage 2 up');
+    const link = await page.getByTestId('config-link').inputValue();
+    assert.match(link, /\?config=[A-Za-z0-9_-]+$/);
+    await page.getByTestId('import-config-text').fill(link);
+    await page.getByTestId('import-config-apply').click();
+    assert.match(await page.getByTestId('import-config-message').innerText(), /^Loaded “LEAD demo” from the pasted text/);
+    await page.getByTestId('import-config-text').fill('{"version":1,"name":"x","seed":-4}');
+    await page.getByTestId('import-config-apply').click();
+    assert.match(await page.getByTestId('import-config-message').innerText(), /seed must be an integer/);
+    const cfg = await download(page, 'export-config');
+    assert.equal(JSON.parse(cfg.bytes.toString('utf8')).recipe.stages.length, 2);
+    await page.screenshot({ path: artifact('ui-recipe.png'), fullPage: true });
+
+    // ---- Export: metrics files from the compared runs; a metrics file comes back as runs.
+    await showView(page, 'export');
+    const csv = await download(page, 'export-metrics-csv');
+    assert.equal(csv.bytes.toString('utf8').split('\r\n').filter(Boolean).length, 1 + fixture.compare.runs.length);
+    const json = await download(page, 'export-metrics-json');
+    await page.getByTestId('import-metrics').setInputFiles({ name: 'metrics.json', mimeType: 'application/json', buffer: json.bytes });
+    assert.match(await page.getByTestId('import-message').innerText(), new RegExp(`${fixture.compare.runs.length} runs added to Compare`));
+    assert.equal(await page.getByTestId('tab-compare').innerText(), `Compare${2 * fixture.compare.runs.length}`);
+    await page.getByTestId('import-trec').setInputFiles({ name: 'bad.trec', mimeType: 'text/plain', buffer: Buffer.from('q1 Q0 d1 1 2.0 run\nq1 Q0 d2 x 1.0 run\n') });
+    assert.match(await page.getByTestId('import-message').innerText(), /bad\.trec:2: rank "x" is not an integer/);
+    await page.screenshot({ path: artifact('ui-export.png'), fullPage: true });
+
+    // ---- Dark colour scheme: the dashboard reads on a dark page too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await showView(page, 'run');
+    await page.getByTestId('stage-timeline').waitFor({ timeout: TIMEOUT });
+    await page.screenshot({ path: artifact('ui-run-dark.png'), fullPage: true });
+
+    assert.deepEqual(consoleErrors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the lab page shows the shell: status line, tabs, empty run and compare states', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, consoleErrors } = await openPage(browser, '/?backend=cpu#run');
+    await page.getByTestId('run-empty').waitFor({ timeout: TIMEOUT });
+    assert.match(await page.getByTestId('run-empty').innerText(), /No run yet/);
+    await page.getByTestId('status-backend').getByText('cpu').waitFor({ timeout: 240_000 });
+    await showView(page, 'compare');
+    assert.match(await page.getByTestId('compare-empty').innerText(), /No finished runs yet/);
+    await showView(page, 'data');
+    await page.getByTestId('backend-name').waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId('backend-name').innerText(), 'cpu');
+    await page.screenshot({ path: artifact('ui-data.png'), fullPage: true });
+    assert.deepEqual(consoleErrors, []);
+  } finally {
+    await browser.close();
+  }
+});
