@@ -145,6 +145,7 @@ function OverlaidCurves({ runs }: { runs: CompareRun[] }) {
     <ChartFrame
       id="compare-curves"
       title="Curves, overlaid"
+      formulas={['6']}
       legend={lines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed }))}
       controls={names.length ? <SelectField label="Curve" value={name ?? ''} onChange={setPicked} options={names.map((n) => ({ value: n, label: n }))} testId="compare-curve" /> : undefined}
       empty={lines.length === 0 ? 'None of these runs has recorded curves (imported metrics carry final values only).' : undefined}

@@ -72,9 +72,9 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
   const setTok = (t: TokenizerDesign) => onChange({ ...design, tokenizer: t });
   const tokErr = (field: string) => errors[`${path}.tokenizer.${field}`] ?? null;
   const tokOptions = [
-    { value: 'wordpiece', label: 'WordPiece trained on the corpus' },
-    ...(role === 'student' || tok.kind === 'hashed-word' ? [{ value: 'hashed-word', label: 'Hashed words (no training)' }] : []),
-    ...(tok.kind === 'pretrained' ? [{ value: 'pretrained', label: `Imported vocabulary (${tok.source})` }] : []),
+    { value: 'wordpiece', label: 'WordPiece' },
+    ...(role === 'student' || tok.kind === 'hashed-word' ? [{ value: 'hashed-word', label: 'Hashed words' }] : []),
+    ...(tok.kind === 'pretrained' ? [{ value: 'pretrained', label: 'Imported vocabulary' }] : []),
   ];
   const rootErr = errors[`${path}.shape`] ?? errors[path] ?? null;
   return (
@@ -120,7 +120,9 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
               ? 'Frequent words get their own id, the rest share hash buckets: a student that shares no vocabulary with its teacher.'
               : tok.kind === 'wordpiece'
                 ? 'Sub-word units learned from the corpus at the chosen vocabulary size (BERT’s scheme).'
-                : 'The vocabulary that came with the imported checkpoint.'
+                : tok.kind === 'pretrained'
+                  ? `The vocabulary that came with the imported checkpoint (${tok.source}).`
+                  : ''
           }
           error={tokErr('kind')}
           testId={testId && `${testId}-tokenizer`}

@@ -99,6 +99,7 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
       <ChartFrame
         id="train-acc"
         title="Train accuracy"
+        formulas={['2']}
         controls={picker}
         legend={accLines.map((l) => ({ name: l.name, color: l.color }))}
         empty={accLines.length === 0 ? noSteps : undefined}
