@@ -1,22 +1,26 @@
-import { useCallback, useReducer, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { CompareRun } from './compare/compareRun';
 import { configFromSearch, defaultRunConfig, type RunConfig } from './config/runConfig';
 import { LabShell } from './LabShell';
 import { BackendPanel, INITIAL_BACKEND_STATUS, type BackendStatus } from './panels/BackendPanel';
 import { CorpusPanel } from './panels/CorpusPanel';
-import { initialRunState, runReducer } from './runState';
+import { RunControlPanel, useRunController } from './run/RunControl';
 
 export function App() {
   const [backend, setBackend] = useState<BackendStatus>(INITIAL_BACKEND_STATUS);
   // A run config shared as ?config=... loads on arrival (validated; a refusal is shown in the Recipe tab).
   const [fromUrl] = useState(() => configFromSearch(window.location.search));
   const [config, setConfig] = useState<RunConfig>(() => (fromUrl && 'config' in fromUrl ? fromUrl.config : defaultRunConfig()));
-  // The current run: its TrainEvents folded as they arrive. Training is wired by dispatching each
-  // progress event of engine.call('train', ..., { onProgress }) into this reducer.
-  const [run] = useReducer(runReducer, undefined, initialRunState);
-  // Finished runs for Compare and Export (imported metrics files land here too).
-  const [runs, setRuns] = useState<CompareRun[]>([]);
-  const onImportMetrics = useCallback((rs: CompareRun[]) => setRuns((prev) => [...prev, ...rs]), []);
+  // The current run: trained in the worker, its TrainEvents folded as they arrive (lives here, so
+  // switching tabs never interrupts it).
+  const controller = useRunController();
+  // Finished runs for Compare and Export: this session's results, plus imported metrics files.
+  const [imported, setImported] = useState<CompareRun[]>([]);
+  const onImportMetrics = useCallback((rs: CompareRun[]) => setImported((prev) => [...prev, ...rs]), []);
+  const runs = useMemo(() => [...controller.compareRuns, ...imported], [controller.compareRuns, imported]);
+  const goRun = useCallback(() => {
+    window.location.hash = 'run';
+  }, []);
   const pageUrl = `${window.location.origin}${window.location.pathname}${window.location.search}`;
   return (
     <div className="app">
@@ -26,6 +30,18 @@ export function App() {
           Knowledge distillation for dense retrieval, in your browser: train a teacher and a student, then distil
           with LEAD (per-layer distribution alignment) or PROD (progressive teachers and data).
         </p>
+        <button
+          type="button"
+          className="primary"
+          data-testid="header-demo"
+          disabled={controller.busy}
+          onClick={() => {
+            goRun();
+            void controller.startDemo();
+          }}
+        >
+          Run the default demo
+        </button>
       </header>
       <main>
         <LabShell
@@ -36,13 +52,21 @@ export function App() {
               <CorpusPanel />
             </>
           }
-          run={run}
+          run={controller.state}
+          runName={controller.active?.name}
+          runControls={<RunControlPanel c={controller} />}
           runs={runs}
           config={config}
           onConfigChange={setConfig}
           configUrlError={fromUrl && 'error' in fromUrl ? fromUrl.error : null}
           pageUrl={pageUrl}
-          actions={{ onImportMetrics }}
+          actions={{
+            onImportMetrics,
+            onLaunch: (c) => {
+              goRun();
+              controller.launchConfig(c);
+            },
+          }}
         />
       </main>
     </div>

@@ -51,6 +51,8 @@ export interface LabShellProps {
   actions?: LabActions;
   /** A line above the tabs (e.g. "fixture data" on the test page). */
   banner?: ReactNode;
+  /** Start / pause / resume and the results table, shown above the run dashboard. */
+  runControls?: ReactNode;
 }
 
 function viewFromHash(): ViewId {
@@ -59,7 +61,7 @@ function viewFromHash(): ViewId {
 }
 
 /** The lab's shell: status line, tabs for every view, and the guided tour. */
-export function LabShell({ backend, dataPanel, run, runName, runs, config, onConfigChange, configUrlError, pageUrl, actions = {}, banner }: LabShellProps) {
+export function LabShell({ backend, dataPanel, run, runName, runs, config, onConfigChange, configUrlError, pageUrl, actions = {}, banner, runControls }: LabShellProps) {
   const [view, setView] = useState<ViewId>(viewFromHash);
   const select = useCallback((v: ViewId) => {
     setView(v);
@@ -153,6 +155,7 @@ export function LabShell({ backend, dataPanel, run, runName, runs, config, onCon
             {id === 'data' && dataPanel}
             {id === 'models' && <ModelsView config={config} onChange={onConfigChange} onImportCheckpoint={actions.onImportCheckpoint} importStatus={actions.importStatus} />}
             {id === 'recipe' && <RecipeView config={config} onChange={onConfigChange} onLaunch={actions.onLaunch} onLaunchGroup={actions.onLaunchGroup} pageUrl={pageUrl} urlError={configUrlError} />}
+            {id === 'run' && runControls}
             {id === 'run' && <RunDashboard state={run} runName={runName} />}
             {id === 'compare' && <CompareView runs={runs} />}
             {id === 'export' && (

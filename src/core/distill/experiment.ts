@@ -280,7 +280,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
         if (!probeBatch || !spec.teacher) return;
         const p = await layerProbe(spec.student, spec.teacher, probeBatch, tau);
         const pairs = t.currentPairs;
-        emit(layerKLEvent(spec.id, step, p.kl, pairs ? pairs.student.map((sl, j) => [pairs.teacher[j], sl] as [number, number]) : []));
+        emit(layerKLEvent(spec.id, step, p.kl, pairs ? pairs.student.map((sl, j) => [sl, pairs.teacher[j]] as [number, number]) : []));
         emit(distributionEvent(spec.id, step, probeBatch, p, corpus.docs, relevant, tau));
       };
       await t.run({

@@ -58,6 +58,7 @@ export interface LayerKLEvent {
   step: number;
   /** [teacherLayers][studentLayers] */
   kl: number[][];
+  /** The pairs selected at this step, as (student layer, teacher layer), 0-based, like StepEvent.layerPairs. */
   selected: [number, number][];
 }
 

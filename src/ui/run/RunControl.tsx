@@ -1,0 +1,318 @@
+// Starts, pauses and resumes training runs in the training worker, folds their events into
+// the dashboard's state, and shows the final comparison table. A run's events are stored as
+// they come, so after a reload the dashboard is redrawn from the store and the run resumes
+// from its last checkpoint.
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { defaultExperiment, type ExperimentConfig, type RunResult } from '../../core/distill/experiment';
+import { defaultRecipe } from '../../core/distill/recipes';
+import { ConfigError } from '../../core/errors';
+import { tokenizerVocabSize, type ModelDesign, type RunConfig } from '../config/runConfig';
+import { DEMO_SIZES, demoExperiment, type DemoSize } from '../../core/distill/presets';
+import type { TrainEvent } from '../../core/train/events';
+import type { RunSummary, TrainProgress } from '../../worker/protocol';
+import { getEngine } from '../engineClient';
+import { getIngestEngine } from '../corpus/ingestClient';
+import { Explain } from '../Explain';
+import { initialRunState, runReducer, type RunViewState } from '../runState';
+import type { CompareRun } from '../compare/compareRun';
+
+const BUILTIN = 'world:default';
+/** Charts redraw at most this often while a run streams events. */
+const REDRAW_MS = 750;
+
+const LABELS: Record<string, string> = {
+  bm25: 'BM25',
+  baseline: 'student alone',
+  kd: 'response KD',
+  lead: 'LEAD',
+  prod: 'PROD',
+};
+export const recipeLabel = (r: string) => LABELS[r] ?? r.replace(/^teacher:/, 'teacher: ');
+
+type Action = { type: 'reset' } | { type: 'events'; events: TrainEvent[] };
+function reducer(state: RunViewState, a: Action): RunViewState {
+  if (a.type === 'reset') return initialRunState();
+  let s = state;
+  for (const e of a.events) s = runReducer(s, e);
+  return s;
+}
+
+/** The final table: every result of the run, one row each, with the three headline metrics. */
+export function ResultsTable({ results }: { results: RunResult[] }) {
+  if (results.length === 0) return null;
+  return (
+    <table className="data-table" data-testid="results-table">
+      <caption>Test-split retrieval quality of each model (algorithms.md section 6)</caption>
+      <thead>
+        <tr>
+          <th scope="col">model</th>
+          <th scope="col">MRR@10</th>
+          <th scope="col">nDCG@10</th>
+          <th scope="col">Recall@100</th>
+          <th scope="col">queries</th>
+        </tr>
+      </thead>
+      <tbody>
+        {results.map((r) => (
+          <tr key={`${r.recipe}:${r.seed}`} data-recipe={r.recipe}>
+            <th scope="row">{recipeLabel(r.recipe)}</th>
+            <td>{r.metrics['mrr@10'].toFixed(4)}</td>
+            <td>{r.metrics['ndcg@10'].toFixed(4)}</td>
+            <td>{r.metrics['recall@100'].toFixed(4)}</td>
+            <td>{r.metrics.queries}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Compare-view runs from finished results (per-query nDCG@10 and MRR@10 included). */
+export function compareRunsFromResults(run: { id: string; name: string }, results: RunResult[]): CompareRun[] {
+  return results.map((r) => {
+    const pq = (m: 'ndcg@10' | 'mrr@10') => Object.fromEntries(r.perQuery.qids.map((q, i) => [q, r.perQuery[m][i]]));
+    return {
+      id: `${run.id}:${r.recipe}:${r.seed}`,
+      name: `${recipeLabel(r.recipe)} (${run.name})`,
+      group: recipeLabel(r.recipe),
+      seed: r.seed,
+      metrics: { 'mrr@10': r.metrics['mrr@10'], 'ndcg@10': r.metrics['ndcg@10'], 'recall@10': r.metrics['recall@10'], 'recall@100': r.metrics['recall@100'], map: r.metrics.map },
+      perQuery: { 'ndcg@10': pq('ndcg@10'), 'mrr@10': pq('mrr@10') },
+    };
+  });
+}
+
+/** Experiment config from the Recipe tab's run config (one recipe, the designed models). */
+export function experimentFromRunConfig(c: RunConfig): ExperimentConfig {
+  const base = defaultExperiment(c.seed);
+  const spec = (d: ModelDesign) => {
+    if (d.tokenizer.kind === 'pretrained') {
+      throw new ConfigError(`${d.name}: training from an imported checkpoint's vocabulary is not available in runs yet; choose WordPiece or hashed words`);
+    }
+    return { name: d.name, model: d.shape, tokenizer: { kind: d.tokenizer.kind, vocabSize: tokenizerVocabSize(d.tokenizer) } };
+  };
+  return {
+    ...base,
+    seed: c.seed,
+    teachers: c.teachers.map(spec),
+    student: spec(c.student),
+    teacherTrain: c.train,
+    studentTrain: c.train,
+    recipes: [defaultRecipe('baseline'), ...(c.recipe.kind === 'baseline' ? [] : [c.recipe])],
+  };
+}
+
+export type RunController = ReturnType<typeof useRunController>;
+
+/** The page's training state: lives in App so switching tabs never interrupts a run. */
+export function useRunController() {
+  const [size, setSize] = useState<DemoSize>('quick');
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [active, setActive] = useState<RunSummary | null>(null);
+  const [status, setStatus] = useState<'idle' | 'starting' | 'running' | 'paused' | 'done' | 'failed'>('idle');
+  const [message, setMessage] = useState<string>('');
+  const [error, setError] = useState<string | null>(null);
+  const [results, setResults] = useState<RunResult[]>([]);
+  const [state, dispatch] = useReducer(reducer, undefined, initialRunState);
+  const abort = useRef<AbortController | null>(null);
+  // Events arrive faster than the charts need redrawing: fold them in batches, at most a few
+  // times a second, so rendering never crowds the main thread while training runs.
+  const queue = useRef<TrainEvent[]>([]);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const enqueue = useCallback((e: TrainEvent) => {
+    queue.current.push(e);
+    if (timer.current === null) {
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        const events = queue.current;
+        queue.current = [];
+        dispatch({ type: 'events', events });
+      }, REDRAW_MS);
+    }
+  }, []);
+
+  const refresh = useCallback(async () => {
+    const list = await getEngine().call('listRuns', {});
+    setRuns(list);
+    return list;
+  }, []);
+
+  useEffect(() => {
+    void refresh().catch(() => {});
+  }, [refresh]);
+
+  const compareRuns = useMemo(() => compareRunsFromResults(active ?? { id: 'run', name: 'run' }, results), [results, active]);
+
+  const onProgress = useCallback(
+    (p: TrainProgress) => {
+      if (p.type === 'log') setMessage(p.message);
+      else if (p.type === 'result') setResults((rs) => (rs.some((r) => r.recipe === p.result.recipe && r.seed === p.result.seed) ? rs : [...rs, p.result]));
+      else enqueue(p);
+    },
+    [enqueue],
+  );
+
+  const train = useCallback(
+    async (run: RunSummary, resume: boolean) => {
+      setError(null);
+      setStatus('running');
+      const ctrl = new AbortController();
+      abort.current = ctrl;
+      try {
+        const out = await getEngine().call(
+          'train',
+          { runId: run.id, name: run.name, corpusId: run.corpusId, config: run.config, resume },
+          { signal: ctrl.signal, onProgress },
+        );
+        setResults(out.results);
+        setStatus('done');
+        setMessage('Finished.');
+      } catch (e) {
+        const err = e as Error;
+        if (err.name === 'CancelledError') {
+          setStatus('paused');
+          setMessage('Paused. Resume continues from the last checkpoint.');
+        } else {
+          setStatus('failed');
+          setError(`${err.name}: ${err.message}`);
+        }
+      } finally {
+        abort.current = null;
+        void refresh();
+      }
+    },
+    [onProgress, refresh],
+  );
+
+  const launch = useCallback(async (config: ExperimentConfig, name: string, corpusId: string) => {
+    setStatus('starting');
+    setError(null);
+    setResults([]);
+    dispatch({ type: 'reset' });
+    try {
+      // The built-in world is stored on first visit; make sure before training on it.
+      if (corpusId === BUILTIN) await getIngestEngine().call('ensureBuiltinWorld', {});
+      const run: RunSummary = {
+        id: `run-${Date.now().toString(36)}`,
+        name,
+        corpusId,
+        status: 'created',
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+        config,
+        results: [],
+      };
+      setActive(run);
+      await train(run, false);
+    } catch (e) {
+      setStatus('failed');
+      setError(`${(e as Error).name}: ${(e as Error).message}`);
+    }
+  }, [train]);
+
+  const startDemo = useCallback(
+    () => launch(demoExperiment(size, 1), `${DEMO_SIZES.find((d) => d.id === size)!.label} demo on the built-in world`, BUILTIN),
+    [launch, size],
+  );
+  const launchConfig = useCallback(
+    (c: RunConfig) => {
+      let config: ExperimentConfig;
+      try {
+        config = experimentFromRunConfig(c);
+      } catch (e) {
+        setStatus('failed');
+        setError(`${(e as Error).name}: ${(e as Error).message}`);
+        return;
+      }
+      void launch(config, c.name || 'run', c.corpus ?? BUILTIN);
+    },
+    [launch],
+  );
+
+  const open = useCallback(
+    async (run: RunSummary, resume: boolean) => {
+      dispatch({ type: 'reset' });
+      setActive(run);
+      setResults(run.results);
+      const stored = await getEngine().call('runEvents', { runId: run.id });
+      const events: TrainEvent[] = [];
+      for (const p of stored) if (p.type !== 'log' && p.type !== 'result') events.push(p);
+      dispatch({ type: 'events', events });
+      setStatus(run.status === 'done' ? 'done' : run.status === 'failed' ? 'failed' : 'paused');
+      if (resume) await train(run, true);
+    },
+    [train],
+  );
+
+  const resumable = useMemo(() => runs.filter((r) => r.status === 'paused' || r.status === 'running'), [runs]);
+  const busy = status === 'running' || status === 'starting';
+  const pause = useCallback(() => abort.current?.abort(), []);
+  const resume = useCallback(() => {
+    if (active) void train(active, true);
+  }, [active, train]);
+  return { state, status, message, error, results, size, setSize, startDemo, launchConfig, pause, resume, resumable, open, active, busy, compareRuns };
+}
+
+/** Start / pause / resume, interrupted runs, and the final table. */
+export function RunControlPanel({ c }: { c: RunController }) {
+  const { status, message, error, results, size, setSize, startDemo, pause, resume, resumable, open, active, busy } = c;
+  return (
+      <section className="panel" aria-labelledby="runctl-title" data-testid="run-control">
+        <h2 id="runctl-title">Run the demo</h2>
+        <Explain>
+          One click trains a teacher (a deeper dual encoder with a WordPiece tokenizer learned from the corpus), then the
+          same student (a small dual encoder with a hashed-word tokenizer: it shares no vocabulary with the teacher) four
+          ways: alone with the contrastive loss (3.1), with response KD (3.2), and with LEAD (3.4, 3.5: random layer pairs,
+          re-weighted by how well each teacher layer ranks, teacher trained jointly). Every model is then evaluated on the
+          held-out test queries. Checkpoints are saved as it trains: pause, reload the page, and resume.
+        </Explain>
+        <fieldset className="inline-fields" disabled={busy}>
+          <legend>Size</legend>
+          {DEMO_SIZES.map((d) => (
+            <label key={d.id} title={d.description}>
+              <input type="radio" name="demo-size" value={d.id} checked={size === d.id} onChange={() => setSize(d.id)} /> {d.label}
+            </label>
+          ))}
+        </fieldset>
+        <p className="fine">{DEMO_SIZES.find((d) => d.id === size)!.description}</p>
+        <div className="button-row">
+          <button type="button" onClick={() => void startDemo()} disabled={busy} data-testid="start-demo">
+            Run the default demo
+          </button>
+          <button type="button" onClick={pause} disabled={status !== 'running'} data-testid="pause-run">
+            Pause
+          </button>
+          <button type="button" onClick={resume} disabled={busy || status !== 'paused' || !active} data-testid="resume-run">
+            Resume
+          </button>
+        </div>
+        <p role="status" aria-live="polite" data-testid="run-status">
+          {status === 'idle' ? 'No run in progress.' : `${status}${message ? `: ${message}` : ''}`}
+        </p>
+        {error && (
+          <p role="alert" className="error" data-testid="run-error">
+            {error}
+          </p>
+        )}
+        {resumable.length > 0 && status === 'idle' && (
+          <div data-testid="resumable-runs">
+            <h3>Interrupted runs</h3>
+            <ul>
+              {resumable.map((r) => (
+                <li key={r.id}>
+                  {r.name} ({r.results.length} results so far){' '}
+                  <button type="button" onClick={() => void open(r, true)} data-testid="resume-stored">
+                    Resume
+                  </button>{' '}
+                  <button type="button" onClick={() => void open(r, false)}>
+                    Show
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        <ResultsTable results={results} />
+      </section>
+  );
+}
