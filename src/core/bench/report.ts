@@ -1,0 +1,85 @@
+// The bench's output: PyTorch anchor rows from torch_lead.py's JSON lines, the ratio of every
+// row to the anchor, and the printed table.
+import type { BenchRow } from './runner';
+import { isBenchScale, isWorkloadName, workloadFlops, workloadTokens, type BenchScale } from './shapes';
+
+/**
+ * Rows from the output of `torch_lead.py THREADS SCALE` (one JSON object per line, workload,
+ * ms_per_step, impl, ...). Lines that are not such objects are ignored. tokens_per_s and
+ * gflops_per_s are recomputed from the lab's own counts (the same formulas), so all rows agree.
+ */
+export function parseTorchOutput(stdout: string, scale: BenchScale, runtime: string): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const line of stdout.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(t) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const w = o.workload;
+    const ms = o.ms_per_step;
+    if (!isWorkloadName(w) || typeof ms !== 'number') continue;
+    const sc = isBenchScale(o.scale) ? o.scale : scale;
+    const flops = workloadFlops(w, sc);
+    const tokens = workloadTokens(w, sc);
+    rows.push({
+      workload: w, scale: sc, backend: 'pytorch-cpu', chosen: false,
+      ms_per_step: ms, ms_min: null, ms_max: null, steps_measured: 20, warmup_steps: 5, time_capped: false,
+      tokens_per_step: tokens, tokens_per_s: Math.round((tokens / ms) * 1000),
+      flops_per_step: flops, gflops_per_s: Math.round((flops / ms / 1e6) * 1000) / 1000,
+      kernels_per_step: null, peak_bytes: null, num_tensors_before: null, num_tensors_after: null,
+      tensors_left_after_dispose: null, adapter: `CPU, ${typeof o.threads === 'number' ? o.threads : '?'} thread(s)`, runtime, host: 'python', tfjs_version: '',
+      notes: typeof o.impl === 'string' ? o.impl : undefined,
+    });
+  }
+  return rows;
+}
+
+/** Sets vs_pytorch on every row with an anchor of the same workload and scale (in place). */
+export function attachRatios(rows: BenchRow[]): BenchRow[] {
+  const anchor = new Map<string, number>();
+  for (const r of rows) if (r.backend === 'pytorch-cpu' && r.ms_per_step) anchor.set(`${r.workload}/${r.scale}`, r.ms_per_step);
+  for (const r of rows) {
+    const a = anchor.get(`${r.workload}/${r.scale}`);
+    r.vs_pytorch = a && r.ms_per_step !== null ? Math.round((r.ms_per_step / a) * 100) / 100 : null;
+  }
+  return rows;
+}
+
+function fmt(x: number | null | undefined, digits = 0): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function mib(bytes: number | null): string {
+  return bytes === null ? '-' : (bytes / 2 ** 20).toFixed(1);
+}
+
+/** A plain-text table, one line per row, in the given order. */
+export function formatTable(rows: readonly BenchRow[]): string {
+  const head = ['workload', 'scale', 'host', 'backend', 'ms/step', 'steps', 'tokens/s', 'GFLOP/s', 'kernels', 'peak MiB', 'tensors', 'vs torch'];
+  const body = rows.map((r) => [
+    r.workload,
+    r.scale,
+    r.host,
+    `${r.backend}${r.chosen ? ' *' : ''}`,
+    r.error ? 'error' : fmt(r.ms_per_step, r.ms_per_step !== null && r.ms_per_step < 100 ? 1 : 0),
+    r.host === 'python' ? '20' : `${r.steps_measured}${r.time_capped ? ' (cap)' : ''}`,
+    fmt(r.tokens_per_s),
+    fmt(r.gflops_per_s, 2),
+    fmt(r.kernels_per_step),
+    mib(r.peak_bytes),
+    r.num_tensors_before === null ? '-' : `${r.num_tensors_before}->${r.num_tensors_after ?? '?'}`,
+    r.vs_pytorch ? `${r.vs_pytorch.toFixed(2)}x` : '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const out = [line(head), widths.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)];
+  const errors = rows.filter((r) => r.error);
+  if (errors.length) out.push('', ...errors.map((r) => `error ${r.workload}/${r.scale}/${r.host}/${r.backend}: ${r.error}`));
+  out.push('', '* = the backend the lab chooses by itself there; (cap) = steps cut by the per-cell time cap; vs torch = ms / PyTorch ms');
+  return out.join('\n');
+}
