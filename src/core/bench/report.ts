@@ -66,7 +66,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.scale,
     r.host,
     `${r.backend}${r.chosen ? ' *' : ''}`,
-    r.error ? 'error' : fmt(r.ms_per_step, r.ms_per_step !== null && r.ms_per_step < 100 ? 1 : 0),
+    (r.error ? 'error' : fmt(r.ms_per_step, r.ms_per_step !== null && r.ms_per_step < 100 ? 1 : 0)) + (r.gpu_errors ? ' !' : ''),
     r.host === 'python' ? '20' : `${r.steps_measured}${r.time_capped ? ' (cap)' : ''}`,
     fmt(r.tokens_per_s),
     fmt(r.gflops_per_s, 2),
@@ -80,6 +80,10 @@ export function formatTable(rows: readonly BenchRow[]): string {
   const out = [line(head), widths.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)];
   const errors = rows.filter((r) => r.error);
   if (errors.length) out.push('', ...errors.map((r) => `error ${r.workload}/${r.scale}/${r.host}/${r.backend}: ${r.error}`));
+  const gpu = rows.filter((r) => r.gpu_errors);
+  if (gpu.length) {
+    out.push('', ...gpu.map((r) => `! ${r.workload}/${r.scale}/${r.host}/${r.backend}: ${r.gpu_errors} WebGPU validation error(s), numbers invalid: ${r.notes ?? ''}`));
+  }
   out.push('', '* = the backend the lab chooses by itself there; (cap) = steps cut by the per-cell time cap; vs torch = ms / PyTorch ms');
   return out.join('\n');
 }

@@ -48,6 +48,11 @@ export interface BenchRow {
   /** Filled in by the report: ms_per_step / the PyTorch anchor's, same workload and scale. */
   vs_pytorch?: number | null;
   error?: string;
+  /**
+   * WebGPU only: validation errors the device reported during the cell (uncapturederror).
+   * A rejected command buffer skips every kernel in it, so such a row's numbers are invalid.
+   */
+  gpu_errors?: number;
   /** Anything else worth keeping (wasm threads, the anchor's implementation name, ...). */
   notes?: string;
 }
