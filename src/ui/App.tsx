@@ -18,6 +18,16 @@ export function App() {
   const [imported, setImported] = useState<CompareRun[]>([]);
   const onImportMetrics = useCallback((rs: CompareRun[]) => setImported((prev) => [...prev, ...rs]), []);
   const runs = useMemo(() => [...controller.compareRuns, ...imported], [controller.compareRuns, imported]);
+  // Built once: the Data tab stays mounted, and must not re-render with every batch of run events.
+  const dataPanel = useMemo(
+    () => (
+      <>
+        <BackendPanel onStatus={setBackend} />
+        <CorpusPanel />
+      </>
+    ),
+    [],
+  );
   const goRun = useCallback(() => {
     window.location.hash = 'run';
   }, []);
@@ -46,12 +56,7 @@ export function App() {
       <main>
         <LabShell
           backend={backend}
-          dataPanel={
-            <>
-              <BackendPanel onStatus={setBackend} />
-              <CorpusPanel />
-            </>
-          }
+          dataPanel={dataPanel}
           run={controller.state}
           runName={controller.active?.name}
           runControls={<RunControlPanel c={controller} />}

@@ -26,6 +26,30 @@ function lockManager(): LockManager | null {
 
 export class RunLockedError extends DistillLabError {}
 
+/**
+ * The stored series is append-only. A run resumed from a checkpoint at step k re-emits the
+ * steps after k that were stored before the interruption; the timeline the run actually
+ * continued is the later one, so each phase's earlier events from step k on are dropped.
+ */
+export function rewindResumed(events: TrainProgress[]): TrainProgress[] {
+  const out: TrainProgress[] = [];
+  const last = new Map<string, number>();
+  for (const e of events) {
+    if (e.type === 'step') {
+      const prev = last.get(e.phase);
+      if (prev !== undefined && e.step <= prev) {
+        for (let i = out.length - 1; i >= 0; i--) {
+          const o = out[i];
+          if ('phase' in o && o.phase === e.phase && 'step' in o && typeof o.step === 'number' && o.step >= e.step) out.splice(i, 1);
+        }
+      }
+      last.set(e.phase, e.step);
+    }
+    out.push(e);
+  }
+  return out;
+}
+
 export function createRunHandlers(openStore: () => Promise<LabStore> = () => LabStore.open()): RunHandlers {
   let store: Promise<LabStore> | null = null;
   const db = () => (store ??= openStore());
@@ -133,7 +157,7 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
     },
     async runEvents(params) {
       const s = await db();
-      return s.readSeries<TrainProgress>(params.runId, EVENT_SERIES);
+      return rewindResumed(await s.readSeries<TrainProgress>(params.runId, EVENT_SERIES));
     },
     async deleteRun(params) {
       const s = await db();

@@ -54,7 +54,26 @@ const platform: Platform = {
   },
 };
 
-const dispatcher = new Dispatcher({ ...createHandlers(platform), ...createRunHandlers() }, (msg: FromWorker, transfer) =>
+const base = createHandlers(platform);
+const runs = createRunHandlers();
+// Training must not start while the backend is being chosen: the self-checks switch tfjs's
+// backend back and forth. Runs wait for the first init (whatever its outcome).
+let initDone: Promise<unknown> | null = null;
+const dispatcher = new Dispatcher(
+  {
+    ...base,
+    ...runs,
+    init: (params, ctx) => {
+      const p = base.init(params, ctx);
+      initDone ??= p.catch(() => undefined);
+      return p;
+    },
+    train: async (params, ctx) => {
+      await (initDone ?? base.init({ forceBackend: null }, { signal: ctx.signal, progress: () => {} }).catch(() => undefined));
+      return runs.train(params, ctx);
+    },
+  },
+  (msg: FromWorker, transfer) =>
   self.postMessage(msg, transfer),
 );
 self.addEventListener('message', (e) => void dispatcher.receive(e.data));

@@ -18,7 +18,7 @@ import type { CompareRun } from '../compare/compareRun';
 
 const BUILTIN = 'world:default';
 /** Charts redraw at most this often while a run streams events. */
-const REDRAW_MS = 750;
+const REDRAW_MS = 1000;
 
 const LABELS: Record<string, string> = {
   bm25: 'BM25',

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { Explain } from '../Explain';
 import { fmtInt } from '../format';
 import { hasLeadData, hasProdData, type RunViewState } from '../runState';
@@ -16,7 +17,8 @@ export interface RunDashboardProps {
 }
 
 /** Everything a run reports, live: curves, LEAD's layers, PROD's stages, embeddings. */
-export function RunDashboard({ state, runName }: RunDashboardProps) {
+/** Memoised: redrawn only when the folded state changes, not on every page update. */
+export const RunDashboard = memo(function RunDashboard({ state, runName }: RunDashboardProps) {
   if (state.eventCount === 0) {
     return (
       <section className="panel" aria-labelledby="run-title" data-testid="run-dashboard">
@@ -93,4 +95,4 @@ export function RunDashboard({ state, runName }: RunDashboardProps) {
       </section>
     </div>
   );
-}
+});

@@ -81,3 +81,13 @@ describe('training runs in the worker protocol', () => {
     b.engine.dispose();
   });
 });
+
+describe('rewindResumed', () => {
+  it('drops the steps a resumed phase re-ran, keeping the continued timeline', async () => {
+    const { rewindResumed } = await import('../../../src/worker/trainHandlers');
+    const step = (phase: string, s: number) => ({ type: 'step', phase, step: s, totalSteps: 30, lr: 0, losses: { total: s }, trainAcc: {} }) as TrainProgress;
+    const events = [step('t', 5), step('t', 10), { type: 'checkpoint', phase: 't', step: 10 } as TrainProgress, step('t', 15), step('t', 15), step('t', 20)];
+    const out = rewindResumed(events).filter((e) => e.type === 'step').map((e) => (e as { step: number }).step);
+    expect(out).toEqual([5, 10, 15, 20]);
+  });
+});
