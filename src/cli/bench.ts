@@ -125,15 +125,6 @@ function save(): void {
 // ---------------------------------------------------------------------------------------
 // PyTorch anchor
 
-function findPython(): string | null {
-  const candidates = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
-  for (const p of candidates) {
-    const r = spawnSync(p, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return p;
-  }
-  return null;
-}
-
 function runTorch(): void {
   const shared = path.resolve(process.env.SHARED_DIR ?? path.join(root, '../shared'));
   const script = path.join(shared, 'bench/torch_lead.py');
@@ -154,25 +145,34 @@ function runTorch(): void {
     }
   };
   if (!existsSync(script)) return missing(`${script} not found (set SHARED_DIR)`);
-  const python = findPython();
-  if (!python) {
-    return missing(
-      'python3 cannot import torch. To measure it (Debian): apt-get install -y python3-torch libopenblas0-pthread ' +
-        '(about 2 minutes here); without OpenBLAS PyTorch uses a reference BLAS and is 4x slower',
-    );
-  }
-  const version = spawnSync(python, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  // The first python that imports torch (pyenv's python3 may shadow Debian's, which has it).
+  let pythons = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
   for (const scale of scales as BenchScale[]) {
-    say(`PyTorch anchor: ${python} torch_lead.py ${torchThreads} ${scale} ...`);
-    const r = spawnSync(python, [script, String(torchThreads), scale], {
-      cwd: path.dirname(script), encoding: 'utf8', timeout: 15 * 60_000,
-      env: { ...process.env, OMP_NUM_THREADS: String(torchThreads), OPENBLAS_NUM_THREADS: String(torchThreads) },
-    });
-    if (r.status !== 0) {
-      say(`PyTorch anchor failed (${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+    let r: ReturnType<typeof spawnSync> | null = null;
+    let python = '';
+    for (const p of pythons) {
+      say(`PyTorch anchor: ${p} torch_lead.py ${torchThreads} ${scale} ...`);
+      r = spawnSync(p, [script, String(torchThreads), scale], {
+        cwd: path.dirname(script), encoding: 'utf8', timeout: 15 * 60_000,
+        env: { ...process.env, OMP_NUM_THREADS: String(torchThreads), OPENBLAS_NUM_THREADS: String(torchThreads) },
+      });
+      python = p;
+      if (r.status === 0 || !/No module named .?torch|ENOENT/.test(`${String(r.stderr ?? '')} ${r.error?.message ?? ''}`)) break;
+    }
+    if (!r || r.status !== 0) {
+      const stderr = String(r?.stderr ?? r?.error?.message ?? '');
+      if (/No module named .?torch|ENOENT/.test(`${stderr} ${r?.error?.message ?? ''}`)) {
+        return missing(
+          'no python3 here imports torch. To measure it (Debian): apt-get install -y python3-torch libopenblas0-pthread ' +
+            '(about 2 minutes here); without OpenBLAS PyTorch uses a reference BLAS and is 4x slower',
+        );
+      }
+      say(`PyTorch anchor failed (${r?.status ?? r?.signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
       continue;
     }
-    const got = parseTorchOutput(r.stdout, scale, version).filter((x) => (anchorWorkloads as string[]).includes(x.workload));
+    pythons = [python];
+    const version = spawnSync(python, ['-c', 'import sys; print("Python", sys.version.split()[0])'], { encoding: 'utf8' }).stdout.trim();
+    const got = parseTorchOutput(String(r.stdout), scale, version).filter((x) => (anchorWorkloads as string[]).includes(x.workload));
     for (const x of got) say(`  pytorch-cpu ${x.workload}/${x.scale}: ${x.ms_per_step} ms/step`);
     rows.push(...got);
     save();

@@ -67,7 +67,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.host,
     `${r.backend}${r.chosen ? ' *' : ''}`,
     (r.error ? 'error' : fmt(r.ms_per_step, r.ms_per_step !== null && r.ms_per_step < 100 ? 1 : 0)) + (r.gpu_errors ? ' !' : ''),
-    r.host === 'python' ? '20' : `${r.steps_measured}${r.time_capped ? ' (cap)' : ''}`,
+    r.host === 'python' ? (r.error ? '-' : '20') : `${r.steps_measured}${r.time_capped ? ' (cap)' : ''}`,
     fmt(r.tokens_per_s),
     fmt(r.gflops_per_s, 2),
     fmt(r.kernels_per_step),

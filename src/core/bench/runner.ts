@@ -87,6 +87,31 @@ export function median(xs: readonly number[]): number {
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+interface TimedBackend {
+  timerAvailable(): boolean;
+}
+
+/**
+ * tf.profile of one call, for its kernel list and peak bytes. Where the backend has no kernel
+ * timer (WebGL without EXT_disjoint_timer_query, e.g. SwiftShader), tfjs's profiler reads
+ * every kernel's output back to time it, which makes the profiled step several times slower;
+ * kernel times are not wanted here, so the profiler is told a timer exists for this call
+ * (WebGL's time() then reports an error string instead of times, and nothing syncs).
+ */
+async function countingProfile(f: () => Promise<void>): ReturnType<typeof tf.profile> {
+  const backend = tf.backend() as unknown as TimedBackend;
+  const hasTimer = backend.timerAvailable();
+  if (!hasTimer) backend.timerAvailable = () => true;
+  try {
+    return await tf.profile(async () => {
+      await f();
+      return [];
+    });
+  } finally {
+    if (!hasTimer) delete (backend as Partial<TimedBackend>).timerAvailable; // back to the prototype's
+  }
+}
+
 /** Runs one cell on the backend that is current (the caller has set and readied it). */
 export async function runCell(name: WorkloadName, scale: BenchScale, opts: CellOptions, ctx: CellContext): Promise<BenchRow> {
   const log = ctx.log ?? (() => {});
@@ -110,10 +135,7 @@ export async function runCell(name: WorkloadName, scale: BenchScale, opts: CellO
     const t0 = performance.now();
     // Warm-up step 1, profiled: kernels and peak bytes of one whole step (readback included).
     const wl = w;
-    const profile = await tf.profile(async () => {
-      await wl.step();
-      return [];
-    });
+    const profile = await countingProfile(() => wl.step());
     row.kernels_per_step = profile.kernels.length;
     row.peak_bytes = Number.isFinite(profile.peakBytes) ? profile.peakBytes - bytesAtStart : null;
     row.warmup_steps = 1;
