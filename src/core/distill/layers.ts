@@ -98,7 +98,7 @@ export interface LayerSelectorState extends LayerSelectorOptions {
   pairs: LayerPairs | null;
 }
 
-/** A 32-bit hash of (seed, window) (murmur3's finaliser over a mix): one Rng seed per window. */
+/** A 32-bit hash of (seed, window) (murmur3's finaliser over a mix): one Rng seed for each window */
 function windowSeed(seed: number, window: number): number {
   let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(window + 1, 0x85ebca6b)) >>> 0;
   h ^= h >>> 16;

@@ -43,7 +43,7 @@ export class Bm25Index {
   private readonly postingDoc: Uint32Array; // [total postings]
   private readonly postingTf: Uint32Array; // [total postings]
   private readonly idf: Float64Array; // [V]
-  /** k1 * (1 - b + b * |d| / avgdl), the length-normalised saturation of each document. */
+  /** k1 * (1 - b + b * |d| / avgdl), the length-normalised saturation per document */
   private readonly norm: Float64Array; // [N]
   // Scratch for one search: scores and which documents were touched.
   private readonly acc: Float64Array; // [N]

@@ -234,7 +234,7 @@ export async function parseCsvTable(
   let col: Partial<Record<CsvField, number>> = {};
   let n = 0;
   let warnedSplit = false;
-  // Pairs without id columns: the same text is the same query / document.
+  // Pairs without id columns: the same text is the same query or document
   const docByText = new Map<string, string>();
   const queryByText = new Map<string, string>();
 

@@ -243,7 +243,7 @@ export async function* readLines(source: ByteSource, opts: ReadLinesOptions): As
   }
   throwIfCancelled(signal);
   if (head) {
-    // The whole file was shorter than the sniff window.
+    // The whole file was shorter than the sniff window
     const all = concat(head, headLen);
     checkNotBinary(all, file, true);
     yield* split(all);
