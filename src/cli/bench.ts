@@ -259,8 +259,10 @@ async function runBrowser(chromiumPath: string): Promise<void> {
   const { createServer } = await import('vite');
   const { chromium } = await import('playwright-core');
   const port = await freePort();
+  // No HMR and no file watching: an edit under src/ while the bench runs must not reload the page.
   const server = await createServer({
-    root, configFile: path.join(root, 'vite.config.ts'), server: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn', clearScreen: false,
+    root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', clearScreen: false,
+    server: { port, strictPort: true, host: '127.0.0.1', hmr: false, watch: null },
   });
   await server.listen();
   const url = `http://127.0.0.1:${port}/src/bench/page.html`;
@@ -270,6 +272,7 @@ async function runBrowser(chromiumPath: string): Promise<void> {
   }
   let chosen: string | null = null;
   let runtime = 'Chromium';
+  const attempts = new Map<string, number>();
   try {
     for (let session = 1; remaining.length > 0 && session <= 2 * remaining.length + 1; session++) {
       // A fresh profile directory per launch (playwright's default), headless.
@@ -277,6 +280,7 @@ async function runBrowser(chromiumPath: string): Promise<void> {
       runtime = `Chromium ${browser.version()}`;
       const got: BenchRow[] = [];
       let failure: string | null = null;
+      let crashed = false;
       try {
         say(`browser session ${session}: ${runtime} at ${chromiumPath}, ${url}, ${remaining.length} cells`);
         const page = await browser.newPage();
@@ -288,7 +292,10 @@ async function runBrowser(chromiumPath: string): Promise<void> {
           else if (m.type() === 'error') say(`browser console error: ${t}`);
         });
         page.on('pageerror', (e) => say(`browser page error: ${e.message}`));
-        page.on('crash', () => say('browser: the page crashed'));
+        page.on('crash', () => {
+          crashed = true;
+          say('browser: the page crashed');
+        });
         await page.goto(url);
         await page.waitForFunction(() => typeof (window as unknown as { distillBench?: unknown }).distillBench === 'function', null, { timeout: 180_000 });
         // JSON cannot carry Infinity: maxMs 0 means no cap on the page's side.
@@ -305,9 +312,14 @@ async function runBrowser(chromiumPath: string): Promise<void> {
       for (const r of got) rows.push({ ...r, chosen: r.backend === chosen, runtime: `${runtime} (${r.runtime})` });
       remaining = remaining.filter((c) => !done.has(key(c)));
       if (failure && remaining.length > 0) {
-        // The first cell without a row is the one that was running.
-        const c = remaining.shift()!;
-        rows.push(failedRow(c, `the page died while running this cell (${failure})`, runtime));
+        // The first cell without a row is the one that was running. A crash (or a second
+        // failure of the same cell) gives it an error row; anything else (a reload) retries it.
+        const c = remaining[0];
+        attempts.set(key(c), (attempts.get(key(c)) ?? 0) + 1);
+        if (crashed || attempts.get(key(c))! >= 2) {
+          remaining.shift();
+          rows.push(failedRow(c, `the page ${crashed ? 'crashed' : 'failed'} while running this cell (${failure})`, runtime));
+        }
       }
       save();
     }
