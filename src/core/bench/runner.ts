@@ -101,6 +101,8 @@ interface TimedBackend {
 async function countingProfile(f: () => Promise<void>): ReturnType<typeof tf.profile> {
   const backend = tf.backend() as unknown as TimedBackend;
   const hasTimer = backend.timerAvailable();
+  const own = Object.prototype.hasOwnProperty.call(backend, 'timerAvailable');
+  const original = backend.timerAvailable;
   if (!hasTimer) backend.timerAvailable = () => true;
   try {
     return await tf.profile(async () => {
@@ -108,7 +110,10 @@ async function countingProfile(f: () => Promise<void>): ReturnType<typeof tf.pro
       return [];
     });
   } finally {
-    if (!hasTimer) delete (backend as Partial<TimedBackend>).timerAvailable; // back to the prototype's
+    if (!hasTimer) {
+      if (own) backend.timerAvailable = original;
+      else delete (backend as Partial<TimedBackend>).timerAvailable; // back to the prototype's
+    }
   }
 }
 
