@@ -70,7 +70,15 @@ export function globalNorm(grads: readonly tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => {
     if (grads.length === 0) return tf.scalar(0);
     const sq = grads.map((g) => tf.sum(tf.square(g))); // one scalar per tensor
-    return tf.sqrt(sq.length === 1 ? sq[0] : tf.addN(sq)) as tf.Scalar;
+    // Summed in chunks: tfjs's WebGPU AddN binds one storage buffer per input and WebGPU's
+    // default limit is 8 per shader stage, so one AddN over every gradient is an invalid pipeline.
+    let parts = sq;
+    while (parts.length > 1) {
+      const next: tf.Tensor[] = [];
+      for (let i = 0; i < parts.length; i += 6) next.push(parts.length - i === 1 ? parts[i] : tf.addN(parts.slice(i, i + 6)));
+      parts = next;
+    }
+    return tf.sqrt(parts[0]) as tf.Scalar;
   });
 }
 
@@ -112,8 +120,9 @@ export class AdamW {
     }
     this.slots = variables.map((v) => ({
       ...v,
-      m: tf.variable(tf.zerosLike(v.variable), false),
-      v: tf.variable(tf.zerosLike(v.variable), false),
+      // Inside tidy: the zeros the variables start from are freed (the variables keep copies).
+      m: tf.tidy(() => tf.variable(tf.zerosLike(v.variable), false)),
+      v: tf.tidy(() => tf.variable(tf.zerosLike(v.variable), false)),
     }));
   }
 
