@@ -32,7 +32,8 @@ Options
   --dp-steps N          steps of PROD's data-progressive stage (default 100)
   --batch N             queries per batch B (default 16)
   --negatives N         hard negatives per query n (default 3)
-  --lr X                student learning rate (default 5e-4); --teacher-lr X (default 5e-4)
+  --lr X                student learning rate (default 5e-3); --teacher-lr X (default 5e-3)
+  --dropout X           dropout of every model, hidden and attention (default 0: tiny models from scratch)
   --student-layers N --student-hidden N --student-heads N --student-ffn N
   --teacher-layers N --teacher-hidden N --teacher-heads N --teacher-ffn N
   --vocab N             vocabulary size of both tokenizers (default 8000)
@@ -64,6 +65,7 @@ const { values: a } = parseArgs({
     negatives: { type: 'string' },
     lr: { type: 'string' },
     'teacher-lr': { type: 'string' },
+    dropout: { type: 'string' },
     'student-layers': { type: 'string' },
     'student-hidden': { type: 'string' },
     'student-heads': { type: 'string' },
@@ -126,6 +128,8 @@ async function main(): Promise<void> {
 
   const base = defaultExperiment();
   const vocab = num('vocab');
+  const dropout = num('dropout');
+  if (dropout !== undefined && (dropout < 0 || dropout >= 1)) fail(`--dropout must be in [0, 1), got ${dropout}`);
   const applyModel = (m: ExperimentConfig['student']['model'], prefix: string) => ({
     ...m,
     layers: num(`${prefix}-layers`) ?? m.layers,
@@ -134,6 +138,7 @@ async function main(): Promise<void> {
     ffn: num(`${prefix}-ffn`) ?? m.ffn,
     maxPassageLen: num('passage-len') ?? m.maxPassageLen,
     maxQueryLen: num('query-len') ?? m.maxQueryLen,
+    dropout: dropout === undefined ? m.dropout : { hidden: dropout, attention: dropout },
   });
   const chain = String(a['prod-chain']).split(',').map((s) => s.trim());
   const teacherTemplate = base.teachers[0];

@@ -9,6 +9,7 @@
 import { ConfigError } from '../../core/errors';
 import { validateModelConfig, type ModelConfig, type ModelConfigInput } from '../../core/model/config';
 import { DEFAULT_TRAIN, defaultRecipe, validateRecipe, validateTrainSettings, type Recipe, type RecipeKind, type TrainSettings } from '../../core/distill/recipes';
+import { LAB_DROPOUT, LAB_LR } from '../../core/distill/experiment';
 
 /** The five special tokens every tokenizer reserves ([PAD], [UNK], [CLS], [SEP], [MASK]). */
 export const SPECIAL_TOKEN_COUNT = 5;
@@ -180,7 +181,7 @@ export function runConfigErrors(cfg: RunConfig): Record<string, string> {
 export function defaultTeacher(): ModelDesign {
   return {
     name: 'teacher (DE 4 x 128)',
-    shape: { kind: 'de', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+    shape: { kind: 'de', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128, dropout: { ...LAB_DROPOUT } },
     tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
   };
 }
@@ -188,7 +189,7 @@ export function defaultTeacher(): ModelDesign {
 export function defaultStudent(): ModelDesign {
   return {
     name: 'student (DE 2 x 64)',
-    shape: { kind: 'de', layers: 2, hidden: 64, heads: 2, ffn: 256, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128 },
+    shape: { kind: 'de', layers: 2, hidden: 64, heads: 2, ffn: 256, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128, dropout: { ...LAB_DROPOUT } },
     tokenizer: { kind: 'hashed-word', words: 6000, buckets: 1995 },
   };
 }
@@ -203,7 +204,7 @@ export function defaultRunConfig(kind: RecipeKind = 'lead'): RunConfig {
     teachers: [defaultTeacher()],
     student: defaultStudent(),
     recipe: defaultRecipe(kind),
-    train: { ...DEFAULT_TRAIN },
+    train: { ...DEFAULT_TRAIN, lr: LAB_LR },
   };
 }
 
