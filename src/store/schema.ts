@@ -166,6 +166,39 @@ export interface SeriesRecord<Point = unknown> {
   points: Point[];
 }
 
+/** What the Models tab shows of a model, without loading its weights. */
+export interface ModelInfo {
+  kind: string;
+  layers: number;
+  hidden: number;
+  heads: number;
+  ffn: number;
+  maxQueryLen: number;
+  maxPassageLen: number;
+  maxPositions: number;
+  vocabSize: number;
+  params: number;
+  /** Tokenizer kind ("wordpiece", "hashed-word"). */
+  tokenizer: string;
+}
+
+/** A model imported from Hugging Face files (config.json, vocab.txt, *.safetensors). */
+export interface ModelRecord {
+  id: string;
+  name: string;
+  source: { kind: 'import'; files: { name: string; bytes: number }[] };
+  info: ModelInfo;
+  createdAt: number;
+}
+
+/** The imported files themselves, as they were read (re-exported byte for byte). */
+export interface ModelFilesRecord {
+  modelId: string;
+  configJson: string;
+  vocabTxt: string;
+  safetensors: ArrayBuffer;
+}
+
 export interface LabDB extends DBSchema {
   corpora: { key: string; value: CorpusRecord; indexes: { 'by-status': CorpusStatus } };
   docShards: { key: [string, number]; value: DocShardRecord };
@@ -178,6 +211,8 @@ export interface LabDB extends DBSchema {
   checkpointChunks: { key: [string, string, number]; value: CheckpointChunkRecord };
   runs: { key: string; value: RunRecord; indexes: { 'by-corpus': string } };
   series: { key: [string, string, number]; value: SeriesRecord };
+  models: { key: string; value: ModelRecord };
+  modelFiles: { key: [string]; value: ModelFilesRecord };
 }
 
 export type LabStoreName = StoreNames<LabDB>;
@@ -211,6 +246,12 @@ export const MIGRATIONS: readonly Migration[] = [
     const runs = db.createObjectStore('runs', { keyPath: 'id' });
     runs.createIndex('by-corpus', 'corpusId');
     db.createObjectStore('series', { keyPath: ['runId', 'name', 'seq'] });
+  },
+  // v2: imported models (Hugging Face checkpoints): a small record to list, and its files
+  // (written together in one transaction).
+  (db) => {
+    db.createObjectStore('models', { keyPath: 'id' });
+    db.createObjectStore('modelFiles', { keyPath: ['modelId'] });
   },
 ];
 

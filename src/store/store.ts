@@ -34,6 +34,8 @@ import {
   type CorpusStats,
   type LabDB,
   type LabStoreName,
+  type ModelFilesRecord,
+  type ModelRecord,
   type NegativesRecord,
   type OpenLabDbOptions,
   type RunRecord,
@@ -705,6 +707,40 @@ export class LabStore {
   async listSeries(runId: string): Promise<string[]> {
     const keys = await this.db.getAllKeys('series', ownerRange(runId));
     return [...new Set(keys.map((k) => k[1]))];
+  }
+
+  // ---------------------------------------------------------------- imported models
+
+  /** Stores an imported model: its record and its files in one transaction (all or nothing). */
+  async putModel(record: ModelRecord, files: Omit<ModelFilesRecord, 'modelId'>): Promise<void> {
+    await this.write(['models', 'modelFiles'], `model "${record.name}"`, async (tx) => {
+      await tx.objectStore('models').put(record);
+      await tx.objectStore('modelFiles').put({ modelId: record.id, ...files });
+    });
+  }
+
+  /** Imported models, oldest first. */
+  async listModels(): Promise<ModelRecord[]> {
+    return (await this.db.getAll('models')).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async getModel(id: string): Promise<ModelRecord | undefined> {
+    return this.db.get('models', id);
+  }
+
+  /** An imported model's files; a record without its files is a CheckpointError. */
+  async loadModelFiles(id: string): Promise<ModelFilesRecord> {
+    const files = await this.db.get('modelFiles', [id]);
+    if (!files) throw new CheckpointError(`There is no stored model "${id}".`, { modelId: id });
+    return files;
+  }
+
+  async deleteModel(id: string): Promise<boolean> {
+    return this.write(['models', 'modelFiles'], `deletion of model "${id}"`, async (tx) => {
+      const had = (await tx.objectStore('models').getKey(id)) !== undefined;
+      await Promise.all([tx.objectStore('models').delete(id), tx.objectStore('modelFiles').delete([id])]);
+      return had;
+    });
   }
 
   // ---------------------------------------------------------------- storage

@@ -19,6 +19,8 @@ const STORES = [
   'checkpoints',
   'corpora',
   'docShards',
+  'modelFiles',
+  'models',
   'negatives',
   'qrels',
   'queryShards',
