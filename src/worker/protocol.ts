@@ -12,7 +12,9 @@ import type { ExperimentConfig, RunResult } from '../core/distill/experiment';
 import type { TrainEvent } from '../core/train/events';
 import type { CsvMapping, ValidationReport } from '../core/data/ingest';
 import type { Split } from '../core/data/types';
-import type { BaselineMetrics, CorpusRecord } from '../store/schema';
+import type { ExportedFiles } from '../core/model/hf';
+import type { ModelEvaluation } from '../core/retrieval/evaluate';
+import type { BaselineMetrics, CorpusRecord, ModelInfo } from '../store/schema';
 import type { CorpusPreview, StorageInfo } from '../store/store';
 
 export interface MemoryInfo {
@@ -46,6 +48,23 @@ export interface RunSummary {
   error?: { name: string; message: string };
 }
 
+/**
+ * A model the lab can export, evaluate or teach with: imported from Hugging Face files
+ * (id "import:<id>") or trained in a run (id "run:<runId>:<checkpoint>", from the final
+ * checkpoint a run stores for each teacher and each recipe's student).
+ */
+export interface ModelSummary {
+  id: string;
+  name: string;
+  origin: 'import' | 'run';
+  info: ModelInfo;
+  createdAt: number;
+  /** Trained models: their run, its corpus and the role ("teacher:<name>" or the recipe). */
+  run?: { runId: string; runName: string; corpusId: string; role: string; split: Split; rerankDepth: number };
+  /** Imported models: the files they came from. */
+  files?: { name: string; bytes: number }[];
+}
+
 /** Method name -> params, result and progress payloads. Add new methods here only. */
 export interface Methods {
   /**
@@ -76,6 +95,49 @@ export interface Methods {
     result: { deleted: boolean };
     progress: never;
   };
+
+  // ---- Models (served by the training worker, src/worker/modelHandlers.ts).
+  /**
+   * Imports a Hugging Face checkpoint (config.json, vocab.txt, *.safetensors): every file is
+   * validated and the model built before anything is stored, then record and files are
+   * stored in one transaction. Errors name the file and what is wrong with it.
+   */
+  importModel: {
+    params: { name?: string; files: { config: IngestFileParam; vocab: IngestFileParam; weights: IngestFileParam } };
+    result: ModelSummary;
+    progress: never;
+  };
+  /** Imported models, then the trained models of every stored run. */
+  listModels: {
+    params: Record<string, never>;
+    result: ModelSummary[];
+    progress: never;
+  };
+  /** Deletes an imported model (a run's models go with their run). */
+  deleteModel: {
+    params: { id: string };
+    result: { deleted: boolean };
+    progress: never;
+  };
+  /**
+   * A model as Hugging Face files. config.json carries the lab's config and tokenizer (under
+   * "distill_lab"), so a hashed-word tokenizer is rebuilt exactly on import.
+   */
+  exportModel: {
+    params: { id: string };
+    result: ExportedFiles & { name: string };
+    progress: never;
+  };
+  /**
+   * Ranks a split's judged queries with a model and evaluates the ranking (MRR@10, nDCG@10,
+   * Recall@100, ...), exactly as a run evaluates its students. Default split: test, else dev.
+   */
+  evaluateModel: {
+    params: { id: string; corpusId: string; split?: Split; rerankDepth?: number };
+    result: ModelEvaluation & { modelId: string; corpusId: string; seconds: number; backend: string };
+    progress: { done: number; total: number };
+  };
+
   /** Choose and initialise the backend (self-checks included). */
   init: {
     params: { forceBackend?: BackendName | null; skipTrials?: boolean };
@@ -223,6 +285,11 @@ const METHOD_NAMES: readonly MethodName[] = [
   'listRuns',
   'runEvents',
   'deleteRun',
+  'importModel',
+  'listModels',
+  'deleteModel',
+  'exportModel',
+  'evaluateModel',
   'init',
   'selfCheck',
   'ping',

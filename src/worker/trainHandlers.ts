@@ -5,8 +5,11 @@
 // One tab trains a run at a time: a Web Lock named after the run guards it.
 import { CancelledError, DistillLabError, serializeError } from '../core/errors';
 import { runExperiment, validateExperiment, type RunResult } from '../core/distill/experiment';
-import { decodeCheckpoint, encodeCheckpoint } from '../core/train/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointContent } from '../core/train/checkpoint';
+import type { ModelConfig } from '../core/model/config';
+import type { ModelInfo } from '../store/schema';
 import { LabStore } from '../store/store';
+import { loadStoredModel, type FinalCheckpointInfo } from './modelHandlers';
 import type { HandlerContext, Handlers } from './engine';
 import type { RunSummary, TrainProgress } from './protocol';
 
@@ -48,6 +51,30 @@ export function rewindResumed(events: TrainProgress[]): TrainProgress[] {
     out.push(e);
   }
   return out;
+}
+
+const RECIPE_LABEL: Record<string, string> = { baseline: 'student alone', kd: 'response KD student', lead: 'LEAD student', prod: 'PROD student' };
+
+/**
+ * The checkpoint info stored with a model's final weights ("final:teacher<i>", "final:<recipe>"),
+ * so the Models and Export tabs list it without decoding the checkpoint. Null for other checkpoints.
+ */
+export function finalCheckpointInfo(name: string, c: CheckpointContent): FinalCheckpointInfo | null {
+  const cfg = c.state.config as ModelConfig | undefined;
+  const tok = c.state.tokenizer as { kind?: string } | undefined;
+  if (!name.startsWith('final:') || !cfg || !tok) return null;
+  let params = 0;
+  for (const t of c.tensors.values()) params += t.data.length;
+  const recipe = typeof c.state.recipe === 'string' ? c.state.recipe : null;
+  const specName = String(c.state.name ?? name.slice(6));
+  const model: ModelInfo = {
+    kind: cfg.kind, layers: cfg.layers, hidden: cfg.hidden, heads: cfg.heads, ffn: cfg.ffn,
+    maxQueryLen: cfg.maxQueryLen, maxPassageLen: cfg.maxPassageLen, maxPositions: cfg.maxPositions,
+    vocabSize: cfg.vocabSize, params, tokenizer: String(tok.kind),
+  };
+  return recipe
+    ? { final: true, role: recipe, name: RECIPE_LABEL[recipe] ?? `${recipe} student`, model }
+    : { final: true, role: `teacher:${specName}`, name: specName, model };
 }
 
 export function createRunHandlers(openStore: () => Promise<LabStore> = () => LabStore.open()): RunHandlers {
@@ -102,8 +129,10 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
             void s.updateRun(params.runId, { summary: { results }, updatedAt: Date.now() });
           },
           saveCheckpoint: async (name, c) => {
-            await s.saveCheckpoint(params.runId, name, encodeCheckpoint(c), { step: (c.state as { step?: number }).step ?? null });
+            const final = finalCheckpointInfo(name, c);
+            await s.saveCheckpoint(params.runId, name, encodeCheckpoint(c), { step: (c.state as { step?: number }).step ?? null, ...final });
           },
+          loadPretrained: (id) => loadStoredModel(s, id),
           resume: params.resume
             ? {
                 results: prior,

@@ -10,6 +10,7 @@ import type { AdapterDescription } from '../core/backend/policy';
 import { registerWasmTrainingKernels } from '../core/backend/wasmKernels';
 import { Dispatcher } from './engine';
 import { createHandlers, type Platform } from './handlers';
+import { createModelHandlers } from './modelHandlers';
 import { createRunHandlers } from './trainHandlers';
 import type { FromWorker } from './protocol';
 
@@ -56,9 +57,12 @@ const platform: Platform = {
 
 const base = createHandlers(platform);
 const runs = createRunHandlers();
+const models = createModelHandlers();
 // Training must not start while the backend is being chosen: the self-checks switch tfjs's
 // backend back and forth. Runs wait for the first init (whatever its outcome).
 let initDone: Promise<unknown> | null = null;
+const backendReady = (signal: AbortSignal) =>
+  initDone ?? (initDone = base.init({ forceBackend: null }, { signal, progress: () => {} }).catch(() => undefined));
 const dispatcher = new Dispatcher(
   {
     ...base,
@@ -68,9 +72,23 @@ const dispatcher = new Dispatcher(
       initDone ??= p.catch(() => undefined);
       return p;
     },
+    ...models,
     train: async (params, ctx) => {
-      await (initDone ?? base.init({ forceBackend: null }, { signal: ctx.signal, progress: () => {} }).catch(() => undefined));
+      await backendReady(ctx.signal);
       return runs.train(params, ctx);
+    },
+    // Models are built and run on the chosen backend: wait for it as training does.
+    importModel: async (params, ctx) => {
+      await backendReady(ctx.signal);
+      return models.importModel(params, ctx);
+    },
+    exportModel: async (params, ctx) => {
+      await backendReady(ctx.signal);
+      return models.exportModel(params, ctx);
+    },
+    evaluateModel: async (params, ctx) => {
+      await backendReady(ctx.signal);
+      return models.evaluateModel(params, ctx);
     },
   },
   (msg: FromWorker, transfer) =>

@@ -54,6 +54,11 @@ export interface ModelSpec {
   name: string;
   model: Omit<ModelConfigInput, 'vocabSize'>;
   tokenizer: TokenizerSpec;
+  /**
+   * A teacher imported from a checkpoint (the id the hooks' loadPretrained knows): used with
+   * its own weights and tokenizer, not trained again; `model` and `tokenizer` describe it.
+   */
+  pretrained?: string;
 }
 
 export interface ExperimentConfig {
@@ -181,6 +186,17 @@ export interface ExperimentHooks {
    * again) and "phase:<id>" (a phase in progress: continued from its step).
    */
   resume?: { results: RunResult[]; loadCheckpoint: (name: string) => Promise<CheckpointContent | null> };
+  /** Loads an imported teacher (ModelSpec.pretrained); the experiment disposes of it. */
+  loadPretrained?: (id: string) => Promise<RetrievalModel>;
+}
+
+/**
+ * A trained model's final weights as a checkpoint ("final:teacher<i>", "final:<recipe>"),
+ * with what rebuilds it: its config and tokenizer (so it can be exported or evaluated later).
+ */
+async function finalCheckpoint(model: RetrievalModel, state: Record<string, unknown>): Promise<CheckpointContent> {
+  const tensors = new Map([...(await model.readWeights())].map(([n, t]) => [`student/${n}`, t] as const));
+  return { state: { ...state, config: model.config, tokenizer: model.tokenizer.toJSON() }, tensors };
 }
 
 function buildTokenizer(spec: TokenizerSpec, texts: string[]): Tokenizer {
@@ -331,11 +347,13 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
     for (const [i, spec] of cfg.teachers.entries()) {
       check();
       t0 = Date.now();
-      const tok = tokenizerFor(spec.tokenizer);
-      const model = buildModel(spec, tok, cfg.seed * 7919 + 101 + i);
+      if (spec.pretrained && !hooks.loadPretrained) throw new ConfigError(`${spec.name}: an imported teacher needs the lab's model store`);
+      const model = spec.pretrained ? await hooks.loadPretrained!(spec.pretrained) : buildModel(spec, tokenizerFor(spec.tokenizer), cfg.seed * 7919 + 101 + i);
       owned.push(model);
-      const done = await hooks.resume?.loadCheckpoint(`final:teacher${i}`);
-      if (done) {
+      const done = spec.pretrained ? null : await hooks.resume?.loadCheckpoint(`final:teacher${i}`);
+      if (spec.pretrained) {
+        log(`${spec.name}: imported checkpoint (${model.numParameters.toLocaleString()} parameters), used as it is`);
+      } else if (done) {
         model.assignWeights(tensorsUnder(done, 'student/'));
         log(`${spec.name}: restored the trained weights from its checkpoint`);
       } else {
@@ -344,10 +362,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
           id: `teacher${i}`, title: `Train ${spec.name}`, mode: { kind: 'contrastive' }, settings: cfg.teacherTrain,
           student: model, studentRole: 'teacher', sampler: sampler(cfg.teacherTrain, 10 + i), seed: cfg.seed + i,
         });
-        if (hooks.saveCheckpoint) {
-          const tensors = new Map([...(await model.readWeights())].map(([n, t]) => [`student/${n}`, t] as const));
-          await hooks.saveCheckpoint(`final:teacher${i}`, { state: { teacher: i, name: spec.name }, tensors });
-        }
+        if (hooks.saveCheckpoint) await hooks.saveCheckpoint(`final:teacher${i}`, await finalCheckpoint(model, { teacher: i, name: spec.name }));
       }
       // A CE re-ranks the first teacher's candidates (or BM25's), as in PROD's chain.
       const cands = teacherRankings[0] ?? bm25Eval;
@@ -452,6 +467,8 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
             }
           }
         }
+        // The weights evaluated below, kept for export and later evaluation.
+        if (hooks.saveCheckpoint) await hooks.saveCheckpoint(`final:${recipe.kind}`, await finalCheckpoint(student, { recipe: recipe.kind, name: cfg.student.name }));
         const ev = await evalModel(student, corpus, evalQrels, bm25Eval, cfg, hooks.signal);
         emit({ type: 'eval', phase: recipe.kind, step: cfg.studentTrain.steps, role: 'student', split: cfg.evalSplit, metrics: ev.metrics });
         const res = toResult(recipe.kind, cfg, corpus, ev.rankings, ev.result, t0);

@@ -195,7 +195,28 @@ export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions =
   const tokJson = lab?.tokenizer;
   let tokenizer: Tokenizer;
   if (tokJson && tokJson.kind !== 'wordpiece') {
-    tokenizer = tokenizerFromJSON(tokJson);
+    try {
+      tokenizer = tokenizerFromJSON(tokJson);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CheckpointError(`config.json: ${LAB_CONFIG_KEY}.tokenizer: ${e.message}`, { file: 'config.json' });
+      throw e;
+    }
+    // vocab.txt must be the one written with this tokenizer (one line per id).
+    const lines = tokenizer instanceof HashedWordTokenizer ? tokenizer.toVocabLines() : null;
+    const first = lines ? lines.findIndex((l, i) => vocabLines[i] !== l) : -1;
+    if (lines && (first >= 0 || lines.length !== vocabLines.length)) {
+      const at = first >= 0 ? first : Math.min(lines.length, vocabLines.length);
+      throw new CheckpointError(
+        `vocab.txt does not match the ${tokJson.kind} tokenizer described in config.json: line ${at + 1} is ${JSON.stringify(vocabLines[at] ?? '(end of file)')}, expected ${JSON.stringify(lines[at] ?? '(end of file)')}`,
+        { file: 'vocab.txt', line: at + 1 },
+      );
+    }
+  } else if (vocabLines.some((l) => /^\[#\d+\]$/.test(l))) {
+    // A hashed-word vocabulary without its description would tokenise as WordPiece: wrong scores.
+    throw new CheckpointError(
+      `config.json has no ${LAB_CONFIG_KEY}.tokenizer, but vocab.txt lists hashed-word buckets ([#n] lines): the tokenizer cannot be rebuilt`,
+      { file: 'config.json', field: `${LAB_CONFIG_KEY}.tokenizer` },
+    );
   } else {
     const lowercase = opts.lowercase ?? (tokJson as { lowercase?: boolean } | undefined)?.lowercase ?? true;
     const maxChars = (tokJson as { maxInputCharsPerWord?: number } | undefined)?.maxInputCharsPerWord ?? 100;
