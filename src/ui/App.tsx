@@ -5,6 +5,7 @@ import { LabShell } from './LabShell';
 import { BackendPanel, INITIAL_BACKEND_STATUS, type BackendStatus } from './panels/BackendPanel';
 import { CorpusPanel } from './panels/CorpusPanel';
 import { RunControlPanel, useRunController } from './run/RunControl';
+import { useModels } from './models/useModels';
 
 export function App() {
   const [backend, setBackend] = useState<BackendStatus>(INITIAL_BACKEND_STATUS);
@@ -18,6 +19,10 @@ export function App() {
   const [imported, setImported] = useState<CompareRun[]>([]);
   const onImportMetrics = useCallback((rs: CompareRun[]) => setImported((prev) => [...prev, ...rs]), []);
   const runs = useMemo(() => [...controller.compareRuns, ...imported], [controller.compareRuns, imported]);
+  // Imported checkpoints and the models runs trained: listed again whenever a run stops.
+  const lib = useModels(controller.busy ? 'busy' : `${controller.status}:${controller.results.length}`);
+  const trained = useMemo(() => lib.models.filter((m) => m.run).map((m) => ({ id: m.id, name: m.name })), [lib.models]);
+  const exportable = useMemo(() => lib.models.map((m) => ({ id: m.id, name: m.origin === 'import' ? `${m.name} (imported)` : m.name })), [lib.models]);
   // Built once: the Data tab stays mounted, and must not re-render with every batch of run events.
   const dataPanel = useMemo(
     () => (
@@ -67,6 +72,13 @@ export function App() {
           pageUrl={pageUrl}
           actions={{
             onImportMetrics,
+            onImportCheckpoint: (files) => void lib.onImportCheckpoint(files),
+            importStatus: lib.importStatus,
+            modelLibrary: { models: lib.models, corpora: lib.corpora, listError: lib.listError, onEvaluate: lib.onEvaluateModel, onDelete: lib.onDeleteModel, onRefresh: lib.refresh },
+            exportModels: exportable,
+            onExportModel: lib.onExportModel,
+            rankingSources: trained,
+            onRequestRankings: lib.onRequestRankings,
             onLaunch: (c) => {
               goRun();
               controller.launchConfig(c);

@@ -6,6 +6,7 @@ import type { CompareRun } from './compare/compareRun';
 import { runConfigErrors, type RunConfig } from './config/runConfig';
 import { ExportView, type ExportSource } from './export/ExportView';
 import type { HfCheckpointFiles, ImportState } from './models/CheckpointPicker';
+import type { ModelLibraryProps } from './models/ModelLibrary';
 import { ModelsView } from './models/ModelsView';
 import type { BackendStatus } from './panels/BackendPanel';
 import { RecipeView } from './recipe/RecipeView';
@@ -19,7 +20,7 @@ export type ViewId = 'data' | 'models' | 'recipe' | 'run' | 'compare' | 'export'
 export const VIEW_IDS: readonly ViewId[] = ['data', 'models', 'recipe', 'run', 'compare', 'export'];
 const VIEW_LABEL: Record<ViewId, string> = { data: 'Data', models: 'Models', recipe: 'Recipe', run: 'Run', compare: 'Compare', export: 'Export' };
 
-/** What the views hand to the workers; every one is optional until the lead wires it. */
+/** What the views hand to the workers (App wires them; the views test page leaves some out). */
 export interface LabActions {
   onLaunch?: (c: RunConfig) => void;
   onLaunchGroup?: (configs: RunConfig[]) => void;
@@ -31,6 +32,8 @@ export interface LabActions {
   onExportModel?: (id: string) => Promise<ExportedFiles>;
   onImportMetrics?: (runs: CompareRun[]) => void;
   onImportTrecRun?: (fileName: string, run: ParsedRun) => void;
+  /** The Models tab's library: stored models, corpora to evaluate on, evaluate and delete. */
+  modelLibrary?: Omit<ModelLibraryProps, 'onUseAsTeacher'>;
 }
 
 export interface LabShellProps {
@@ -153,7 +156,7 @@ export function LabShell({ backend, dataPanel, run, runName, runs, config, onCon
           <div key={id} role="tabpanel" id={panelId(id)} aria-labelledby={tabId(id)} hidden={!active} tabIndex={0} className="tab-panel" data-testid={`view-${id}`}>
             {active && <TourCallout steps={steps} view={id} tour={tour} onGoto={select} viewLabel={(v) => VIEW_LABEL[v]} />}
             {id === 'data' && dataPanel}
-            {id === 'models' && <ModelsView config={config} onChange={onConfigChange} onImportCheckpoint={actions.onImportCheckpoint} importStatus={actions.importStatus} />}
+            {id === 'models' && <ModelsView config={config} onChange={onConfigChange} onImportCheckpoint={actions.onImportCheckpoint} importStatus={actions.importStatus} library={actions.modelLibrary} />}
             {id === 'recipe' && <RecipeView config={config} onChange={onConfigChange} onLaunch={actions.onLaunch} onLaunchGroup={actions.onLaunchGroup} pageUrl={pageUrl} urlError={configUrlError} />}
             {id === 'run' && runControls}
             {id === 'run' && <RunDashboard state={run} runName={runName} />}

@@ -64,7 +64,7 @@ export function ExportView(props: ExportViewProps) {
     try {
       const rankings = await props.onRequestRankings(rSource.id);
       downloadText(trecRunText(rankings, rSource.name), `${safeFileName(rSource.name)}.trec`);
-      setOutMsg({ ok: true, text: `TREC run of ${rSource.name}: ${Object.keys(rankings).length} queries.` });
+      setOutMsg({ ok: true, text: `TREC run of ${rSource.name}: ${Object.keys(rankings).length} test queries ranked now, 100 deep (the score column is the order: 100 for rank 1).` });
     } catch (e) {
       setOutMsg({ ok: false, text: `The TREC run could not be written: ${(e as Error).message}` });
     } finally {
@@ -81,7 +81,10 @@ export function ExportView(props: ExportViewProps) {
       downloadText(f.configJson, 'config.json', 'application/json');
       downloadText(f.vocabTxt, 'vocab.txt');
       downloadBlob(new Blob([f.safetensors as BlobPart], { type: 'application/octet-stream' }), 'model.safetensors');
-      setOutMsg({ ok: true, text: `${mSource.name}: config.json, vocab.txt and model.safetensors downloaded.` });
+      setOutMsg({
+        ok: true,
+        text: `${mSource.name}: config.json, vocab.txt and model.safetensors downloaded. config.json also describes the tokenizer (under "distill_lab"), so importing the three in the Models tab rebuilds the same model and gives the same scores.`,
+      });
     } catch (e) {
       setOutMsg({ ok: false, text: `The model could not be exported: ${(e as Error).message}` });
     } finally {
@@ -151,7 +154,7 @@ export function ExportView(props: ExportViewProps) {
           <p className="fine">A TREC run can be written for a trained model; none is available yet.</p>
         ) : (
           <div className="inline-form">
-            <SelectField label="Model" value={rSource?.id ?? ''} onChange={setRankingId} options={rankingSources.map((s) => ({ value: s.id, label: s.name }))} />
+            <SelectField label="Model" value={rSource?.id ?? ''} onChange={setRankingId} options={rankingSources.map((s) => ({ value: s.id, label: s.name }))} testId="export-trec-model" />
             <button type="button" onClick={exportTrec} disabled={busy !== null} data-testid="export-trec">
               {busy === 'trec' ? 'Ranking the test queries…' : 'TREC run'}
             </button>
@@ -162,7 +165,7 @@ export function ExportView(props: ExportViewProps) {
           <p className="fine">A trained or imported model can be exported as a Hugging Face checkpoint; none is available yet.</p>
         ) : (
           <div className="inline-form">
-            <SelectField label="Model" value={mSource?.id ?? ''} onChange={setModelId} options={models.map((s) => ({ value: s.id, label: s.name }))} />
+            <SelectField label="Model" value={mSource?.id ?? ''} onChange={setModelId} options={models.map((s) => ({ value: s.id, label: s.name }))} testId="export-model-select" />
             <button type="button" onClick={exportModel} disabled={busy !== null} data-testid="export-model">
               {busy === 'model' ? 'Exporting…' : 'Hugging Face checkpoint'}
             </button>

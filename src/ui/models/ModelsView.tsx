@@ -2,7 +2,10 @@ import { useMemo } from 'react';
 import { Explain } from '../Explain';
 import { fmtSI } from '../format';
 import { defaultStudent, runConfigErrors, type ModelDesign, type RunConfig } from '../config/runConfig';
+import { LAB_DROPOUT } from '../../core/distill/experiment';
+import type { ModelSummary } from '../../worker/protocol';
 import { CheckpointPicker, type HfCheckpointFiles, type ImportState } from './CheckpointPicker';
+import { ModelLibrary, type ModelLibraryProps } from './ModelLibrary';
 import { KIND_LABEL, ModelDesigner } from './ModelDesigner';
 import { modelStats, teacherUpdatedDuringDistillation } from './modelStats';
 
@@ -12,6 +15,28 @@ export interface ModelsViewProps {
   /** Files of a Hugging Face checkpoint to import as a teacher (the import runs in a worker). */
   onImportCheckpoint?: (files: HfCheckpointFiles) => void;
   importStatus?: ImportState;
+  /** The model library: imported checkpoints and trained models, to evaluate or teach with. */
+  library?: Omit<ModelLibraryProps, 'onUseAsTeacher'>;
+}
+
+/** A stored model as the first teacher: its own architecture and tokenizer, loaded when the run starts. */
+export function teacherFromModel(m: ModelSummary): ModelDesign {
+  const i = m.info;
+  return {
+    name: m.name,
+    shape: {
+      kind: i.kind as ModelDesign['shape']['kind'],
+      layers: i.layers,
+      hidden: i.hidden,
+      heads: i.heads,
+      ffn: i.ffn,
+      maxQueryLen: i.maxQueryLen,
+      maxPassageLen: i.maxPassageLen,
+      maxPositions: i.maxPositions,
+      dropout: { ...LAB_DROPOUT },
+    },
+    tokenizer: { kind: 'pretrained', vocabSize: i.vocabSize, source: m.id },
+  };
 }
 
 /** A small cross-encoder, the usual second link of a PROD chain (DE -> CE small -> CE big). */
@@ -24,7 +49,7 @@ function crossEncoderTeacher(n: number): ModelDesign {
 }
 
 /** Teacher(s) and student: shape, tokenizer, parameter and FLOP counts, checkpoint import. */
-export function ModelsView({ config, onChange, onImportCheckpoint, importStatus }: ModelsViewProps) {
+export function ModelsView({ config, onChange, onImportCheckpoint, importStatus, library }: ModelsViewProps) {
   const errors = useMemo(() => runConfigErrors(config), [config]);
   const joint = teacherUpdatedDuringDistillation(config.recipe);
   const teacherStats = config.teachers.map((t) => modelStats(t, config.train));
@@ -117,6 +142,26 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus 
         </div>
         <h3>Import a pretrained teacher</h3>
         <CheckpointPicker onImport={onImportCheckpoint} status={importStatus} />
+      </section>
+
+      <section className="panel" aria-labelledby="library-title">
+        <h2 id="library-title">Model library</h2>
+        <Explain formulas={['6']}>
+          Every model the lab holds: Hugging Face checkpoints imported above (a student exported from the Export tab comes back
+          here with its own tokenizer, hashed words included, described in its config.json) and the teachers and students
+          trained in runs. Evaluate ranks a corpus’s test queries exactly as a run does (a DE searches every passage; a CE or
+          ColBERT re-ranks BM25’s top 30) and reports MRR@10, nDCG@10 and Recall@100. “Use as teacher 1” makes a model the first
+          teacher of the next run, used with its own weights and tokenizer and not trained again.
+        </Explain>
+        <ModelLibrary
+          models={library?.models ?? []}
+          corpora={library?.corpora ?? []}
+          listError={library?.listError}
+          onEvaluate={library?.onEvaluate}
+          onDelete={library?.onDelete}
+          onRefresh={library?.onRefresh}
+          onUseAsTeacher={(m) => onChange({ ...config, teachers: [teacherFromModel(m), ...config.teachers.slice(1)] })}
+        />
       </section>
 
       <section className="panel" aria-labelledby="student-title">

@@ -87,14 +87,19 @@ export function experimentFromRunConfig(c: RunConfig): ExperimentConfig {
   const base = defaultExperiment(c.seed);
   const spec = (d: ModelDesign) => {
     if (d.tokenizer.kind === 'pretrained') {
-      throw new ConfigError(`${d.name}: training from an imported checkpoint's vocabulary is not available in runs yet; choose WordPiece or hashed words`);
+      throw new ConfigError(`${d.name}: the student trains from scratch; an imported checkpoint can be a teacher only. Choose WordPiece or hashed words`);
     }
     return { name: d.name, model: d.shape, tokenizer: { kind: d.tokenizer.kind, vocabSize: tokenizerVocabSize(d.tokenizer) } };
   };
+  // An imported teacher (Models tab) is loaded from the model store, with its own tokenizer.
+  const teacherSpec = (d: ModelDesign) =>
+    d.tokenizer.kind === 'pretrained'
+      ? { name: d.name, model: d.shape, tokenizer: { kind: 'wordpiece' as const, vocabSize: d.tokenizer.vocabSize }, pretrained: d.tokenizer.source }
+      : spec(d);
   return {
     ...base,
     seed: c.seed,
-    teachers: c.teachers.map(spec),
+    teachers: c.teachers.map(teacherSpec),
     student: spec(c.student),
     teacherTrain: c.train,
     studentTrain: c.train,
