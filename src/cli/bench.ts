@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
   attachRatios,
+  blankRow,
   formatTable,
   parseTorchOutput,
   runCell,
@@ -33,14 +34,17 @@ const HELP = `Distill Lab benchmark (shared/spec/benchmark.md)
 
   npm run bench                                  # small scale: Node + Chromium + PyTorch anchor
   npm run bench -- --scale full --out full.json  # benchmark.md's table shapes
-  npm run bench -- --node                        # Node only (cpu, wasm)
+  npm run bench -- --node                        # Node only (webgpu, wasm, cpu)
+  npm run bench -- --node --backends webgpu      # Node WebGPU only (the webgpu package, Dawn)
   npm run bench -- --browser                     # Chromium only (webgpu, webgl, wasm, cpu)
 
 Options
   --scale LIST          small, full or small,full (default small: B=8, G=2, Lp=32, vocab 2000)
   --workloads LIST      of lead-de, prod-ce, encode (default all)
   --node / --browser    run only these hosts (default both; the browser when Chromium exists)
-  --backends LIST       Node backends (default cpu,wasm)
+  --backends LIST       Node backends (default webgpu,wasm,cpu; webgpu through the npm package
+                        webgpu (Dawn) on the system's Vulkan drivers, else Chromium's SwiftShader;
+                        skipped when no adapter unless named here)
   --browser-backends L  browser backends (default webgpu,webgl,wasm,cpu)
   --steps N             measured steps per cell; ms_per_step is their median (default 20)
   --warmup N            warm-up steps, the tf.profile'd one included (default 5, at least 1)
@@ -69,7 +73,7 @@ const { values: a } = parseArgs({
     workloads: { type: 'string', default: WORKLOADS.join(',') },
     node: { type: 'boolean', default: false },
     browser: { type: 'boolean', default: false },
-    backends: { type: 'string', default: 'cpu,wasm' },
+    backends: { type: 'string' },
     'browser-backends': { type: 'string', default: 'webgpu,webgl,wasm,cpu' },
     steps: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
@@ -96,8 +100,11 @@ const scales = list(a.scale);
 for (const s of scales) if (!isBenchScale(s)) fail(`--scale: unknown scale "${s}" (small, full)`);
 const workloads = list(a.workloads);
 for (const w of workloads) if (!isWorkloadName(w)) fail(`--workloads: unknown workload "${w}" (${WORKLOADS.join(', ')})`);
-const nodeBackends = list(a.backends);
-for (const b of nodeBackends) if (b !== 'cpu' && b !== 'wasm') fail(`--backends: Node has cpu and wasm, not "${b}" (webgpu and webgl: --browser)`);
+const explicitNodeBackends = a.backends !== undefined;
+const nodeBackends = list(a.backends ?? 'webgpu,wasm,cpu');
+for (const b of nodeBackends) {
+  if (!['webgpu', 'wasm', 'cpu'].includes(b)) fail(`--backends: Node has webgpu, wasm and cpu, not "${b}" (webgl: --browser)`);
+}
 const browserBackends = list(a['browser-backends']);
 for (const b of browserBackends) if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b)) fail(`--browser-backends: unknown backend "${b}"`);
 const maxCellS = Number(a['max-cell-s']);
@@ -117,6 +124,7 @@ const rows: BenchRow[] = [];
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const say = (line: string) => console.log(`[bench ${elapsed()}] ${line}`);
+const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 300);
 
 function save(): void {
   writeFileSync(outFile, `${JSON.stringify(attachRatios([...rows]), null, 2)}\n`);
@@ -134,13 +142,7 @@ function runTorch(): void {
     say(`PyTorch anchor not measured: ${why}`);
     for (const scale of scales as BenchScale[]) {
       for (const w of anchorWorkloads) {
-        rows.push({
-          workload: w, scale, backend: 'pytorch-cpu', chosen: false, ms_per_step: null, ms_min: null, ms_max: null,
-          steps_measured: 0, warmup_steps: 0, time_capped: false, tokens_per_step: 0, tokens_per_s: null, flops_per_step: 0,
-          gflops_per_s: null, kernels_per_step: null, peak_bytes: null, num_tensors_before: null, num_tensors_after: null,
-          tensors_left_after_dispose: null,
-          adapter: '', runtime: '', host: 'python', tfjs_version: '', error: why,
-        });
+        rows.push(blankRow({ workload: w, scale, backend: 'pytorch-cpu', host: 'python', error: why }));
       }
     }
   };
@@ -180,34 +182,70 @@ function runTorch(): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// Node: cpu and wasm
+// Node: webgpu (the webgpu package), wasm and cpu
+
+/** WebGPU validation errors of tfjs's device in Node (as the browser worker counts them). */
+const nodeGpuErrors: string[] = [];
+let nodeWatchedDevice: GPUDevice | null = null;
+function watchNodeWebGPU(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (!device || device === nodeWatchedDevice) return;
+  nodeWatchedDevice = device;
+  device.addEventListener('uncapturederror', (e) => nodeGpuErrors.push((e as GPUUncapturedErrorEvent).error.message));
+}
 
 async function runNode(): Promise<void> {
   say('Node: choosing a backend the way the lab does (self-check and trial step of each) ...');
   const info = await setupNodeBackend();
+  say(`Node: WebGPU adapter: ${info.webgpu.text}${info.webgpu.adapter ? ` (${info.webgpu.via})` : ''}`);
   say(`Node: the lab chooses ${info.backend}: ${info.choice.reasons[info.choice.reasons.length - 1]}`);
   const cpus = os.cpus();
   const cpuName = `${cpus[0]?.model.trim() ?? 'CPU'} x ${cpus.length}`;
+  const runtime = `node ${process.version}`;
   for (const backend of nodeBackends) {
-    if (!(await tf.setBackend(backend))) {
-      say(`Node: ${backend} could not be initialised`);
+    const cells = (scales as BenchScale[]).flatMap((scale) => (workloads as WorkloadName[]).map((workload) => ({ backend, scale, workload })));
+    let unusable: string | null = null;
+    if (backend === 'webgpu' && !info.webgpu.adapter) unusable = info.webgpu.text;
+    else {
+      try {
+        if (!(await tf.setBackend(backend))) unusable = `${backend} could not be initialised`;
+        else await tf.ready();
+      } catch (e) {
+        unusable = `${backend} could not be initialised: ${firstLine(e)}`;
+      }
+    }
+    if (unusable) {
+      say(`Node: ${backend} not measured: ${unusable}`);
+      // Named on the command line: its cells get error rows (and the exit status 1).
+      if (explicitNodeBackends) for (const c of cells) rows.push(failedRow(c, unusable, runtime, 'node'));
+      save();
       continue;
     }
-    await tf.ready();
-    let adapter = `${cpuName} (Node, no WebGPU)`;
+    let adapter = `${cpuName} (Node)`;
     if (backend === 'wasm') {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
       adapter += `; wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : '1 thread'}`;
     }
-    for (const scale of scales as BenchScale[]) {
-      for (const w of workloads as WorkloadName[]) {
-        const row = await runCell(w, scale, cell, {
-          backend, chosen: backend === info.backend, adapter, runtime: `node ${process.version}`, host: 'node', log: say,
-        });
-        rows.push(row);
-        save();
+    if (backend === 'webgpu') {
+      adapter = info.webgpu.text;
+      watchNodeWebGPU();
+    }
+    for (const c of cells) {
+      nodeGpuErrors.length = 0;
+      const row = await runCell(c.workload, c.scale, cell, {
+        backend, chosen: backend === info.backend, adapter, runtime, host: 'node', log: say,
+      });
+      if (backend === 'webgpu') {
+        row.notes = info.webgpu.via;
+        row.gpu_errors = nodeGpuErrors.length;
+        if (nodeGpuErrors.length) {
+          row.notes = [...new Set(nodeGpuErrors.map((m) => m.split('\n')[0]))].slice(0, 2).join(' | ').slice(0, 400);
+          say(`${c.workload}/${c.scale}/webgpu: ${nodeGpuErrors.length} WebGPU validation errors: ${row.notes}`);
+        }
       }
+      rows.push(row);
+      save();
     }
   }
 }
@@ -237,18 +275,14 @@ const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** A row for a cell that produced none (its page crashed, or never ran it). */
-function failedRow(c: BenchCell, error: string, runtime: string): BenchRow {
-  return {
-    workload: c.workload, scale: c.scale, backend: c.backend, chosen: false, ms_per_step: null, ms_min: null, ms_max: null,
-    steps_measured: 0, warmup_steps: 0, time_capped: false, tokens_per_step: workloadTokens(c.workload, c.scale), tokens_per_s: null,
-    flops_per_step: workloadFlops(c.workload, c.scale), gflops_per_s: null, kernels_per_step: null, peak_bytes: null,
-    num_tensors_before: null, num_tensors_after: null, tensors_left_after_dispose: null, adapter: '', runtime, host: 'browser',
-    tfjs_version: tf.version.tfjs, error,
-  };
+/** A row for a cell that produced none (its page crashed, or never ran it; no Node adapter). */
+function failedRow(c: BenchCell, error: string, runtime: string, host: 'node' | 'browser' = 'browser', adapter = ''): BenchRow {
+  return blankRow({
+    workload: c.workload, scale: c.scale, backend: c.backend, host, runtime, adapter, error, tfjs_version: tf.version.tfjs,
+    tokens_per_step: workloadTokens(c.workload, c.scale), flops_per_step: workloadFlops(c.workload, c.scale),
+  });
 }
 
-const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 300);
 
 /**
  * Runs the browser cells in one or more sessions: rows stream back as console lines, so when

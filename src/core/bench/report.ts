@@ -1,6 +1,6 @@
 // The bench's output: PyTorch anchor rows from torch_lead.py's JSON lines, the ratio of every
 // row to the anchor, and the printed table.
-import type { BenchRow } from './runner';
+import { blankRow, type BenchRow } from './runner';
 import { isBenchScale, isWorkloadName, workloadFlops, workloadTokens, type BenchScale } from './shapes';
 
 /**
@@ -25,15 +25,16 @@ export function parseTorchOutput(stdout: string, scale: BenchScale, runtime: str
     const sc = isBenchScale(o.scale) ? o.scale : scale;
     const flops = workloadFlops(w, sc);
     const tokens = workloadTokens(w, sc);
-    rows.push({
-      workload: w, scale: sc, backend: 'pytorch-cpu', chosen: false,
-      ms_per_step: ms, ms_min: null, ms_max: null, steps_measured: 20, warmup_steps: 5, time_capped: false,
-      tokens_per_step: tokens, tokens_per_s: Math.round((tokens / ms) * 1000),
-      flops_per_step: flops, gflops_per_s: Math.round((flops / ms / 1e6) * 1000) / 1000,
-      kernels_per_step: null, peak_bytes: null, num_tensors_before: null, num_tensors_after: null,
-      tensors_left_after_dispose: null, adapter: `CPU, ${typeof o.threads === 'number' ? o.threads : '?'} thread(s)`, runtime, host: 'python', tfjs_version: '',
-      notes: typeof o.impl === 'string' ? o.impl : undefined,
-    });
+    rows.push(
+      blankRow({
+        workload: w, scale: sc, backend: 'pytorch-cpu', host: 'python',
+        ms_per_step: ms, steps_measured: 20, warmup_steps: 5,
+        tokens_per_step: tokens, tokens_per_s: Math.round((tokens / ms) * 1000),
+        flops_per_step: flops, gflops_per_s: Math.round((flops / ms / 1e6) * 1000) / 1000,
+        adapter: `CPU, ${typeof o.threads === 'number' ? o.threads : '?'} thread(s)`, runtime,
+        notes: typeof o.impl === 'string' ? o.impl : undefined,
+      }),
+    );
   }
   return rows;
 }
@@ -54,13 +55,16 @@ function fmt(x: number | null | undefined, digits = 0): string {
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function mib(bytes: number | null): string {
-  return bytes === null ? '-' : (bytes / 2 ** 20).toFixed(1);
+function mib(bytes: number | null | undefined): string {
+  return bytes === null || bytes === undefined ? '-' : (bytes / 2 ** 20).toFixed(1);
 }
 
 /** A plain-text table, one line per row, in the given order. */
 export function formatTable(rows: readonly BenchRow[]): string {
-  const head = ['workload', 'scale', 'host', 'backend', 'ms/step', 'steps', 'tokens/s', 'GFLOP/s', 'kernels', 'peak MiB', 'tensors', 'vs torch'];
+  const head = [
+    'workload', 'scale', 'host', 'backend', 'ms/step', 'steps', 'tokens/s', 'GFLOP/s', 'passages/s', 'queries/s',
+    'kernels', 'peak MiB', 'GPU MiB', 'tensors', 'vs torch',
+  ];
   const body = rows.map((r) => [
     r.workload,
     r.scale,
@@ -70,8 +74,11 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.host === 'python' ? (r.error ? '-' : '20') : `${r.steps_measured}${r.time_capped ? ' (cap)' : ''}`,
     fmt(r.tokens_per_s),
     fmt(r.gflops_per_s, 2),
+    fmt(r.passages_per_s),
+    fmt(r.queries_per_s),
     fmt(r.kernels_per_step),
     mib(r.peak_bytes),
+    r.gpu_bytes === null && r.gpu_bytes_allocated === null ? '-' : `${mib(r.gpu_bytes)} / ${mib(r.gpu_bytes_allocated)}`,
     r.num_tensors_before === null ? '-' : `${r.num_tensors_before}->${r.num_tensors_after ?? '?'}`,
     r.vs_pytorch ? `${r.vs_pytorch.toFixed(2)}x` : '-',
   ]);
@@ -84,6 +91,11 @@ export function formatTable(rows: readonly BenchRow[]): string {
   if (gpu.length) {
     out.push('', ...gpu.map((r) => `! ${r.workload}/${r.scale}/${r.host}/${r.backend}: ${r.gpu_errors} WebGPU validation error(s), numbers invalid: ${r.notes ?? ''}`));
   }
-  out.push('', '* = the backend the lab chooses by itself there; (cap) = steps cut by the per-cell time cap; vs torch = ms / PyTorch ms');
+  out.push(
+    '',
+    '* = the backend the lab chooses by itself there; (cap) = steps cut by the per-cell time cap; vs torch = ms / PyTorch ms',
+    'passages/s, queries/s (encode): corpus encoding and exact top-100 search, each phase timed apart; ' +
+      'GPU MiB = kept on the GPU between steps (numBytesInGPU) / held by the backend, free buffers included',
+  );
   return out.join('\n');
 }

@@ -34,6 +34,27 @@ export interface BenchRow {
    * the workload's own peak (weights, optimiser moments, inputs, activations and gradients).
    */
   peak_bytes: number | null;
+  /**
+   * GPU backends (webgpu, webgl): tf.memory().numBytesInGPU after the last step, less before the
+   * workload was built: what the workload keeps on the GPU between steps (weights, optimiser
+   * moments, inputs). null on cpu and wasm.
+   */
+  gpu_bytes: number | null;
+  /**
+   * GPU backends: all GPU memory the backend holds after the cell, free buffers kept for reuse
+   * included (webgpu numBytesAllocatedInGPU, webgl numBytesInGPUAllocated). The pool only
+   * grows within a session, so this is the high-water mark of the cells run so far.
+   */
+  gpu_bytes_allocated: number | null;
+  /**
+   * encode only: medians of its two phases, each ended by a readback (one value of the index,
+   * then the top-k indices), and the rates they give: passages encoded per second (the
+   * evaluation's corpus encoding) and queries searched per second (exact top-k over the index).
+   */
+  encode_ms: number | null;
+  search_ms: number | null;
+  passages_per_s: number | null;
+  queries_per_s: number | null;
   /** tf.memory().numTensors after building the workload and after the last step: equal = no leak. */
   num_tensors_before: number | null;
   num_tensors_after: number | null;
@@ -98,7 +119,7 @@ interface TimedBackend {
  * kernel times are not wanted here, so the profiler is told a timer exists for this call
  * (WebGL's time() then reports an error string instead of times, and nothing syncs).
  */
-async function countingProfile(f: () => Promise<void>): ReturnType<typeof tf.profile> {
+async function countingProfile(f: () => Promise<unknown>): ReturnType<typeof tf.profile> {
   const backend = tf.backend() as unknown as TimedBackend;
   const hasTimer = backend.timerAvailable();
   const own = Object.prototype.hasOwnProperty.call(backend, 'timerAvailable');
@@ -117,21 +138,38 @@ async function countingProfile(f: () => Promise<void>): ReturnType<typeof tf.pro
   }
 }
 
+/** A row with every measured field empty (null), for cells that were not measured. */
+export function blankRow(r: Pick<BenchRow, 'workload' | 'scale' | 'backend' | 'host'> & Partial<BenchRow>): BenchRow {
+  return {
+    chosen: false, ms_per_step: null, ms_min: null, ms_max: null, steps_measured: 0, warmup_steps: 0, time_capped: false,
+    tokens_per_step: 0, tokens_per_s: null, flops_per_step: 0, gflops_per_s: null, kernels_per_step: null, peak_bytes: null,
+    num_tensors_before: null, num_tensors_after: null, tensors_left_after_dispose: null, gpu_bytes: null, gpu_bytes_allocated: null,
+    encode_ms: null, search_ms: null, passages_per_s: null, queries_per_s: null,
+    adapter: '', runtime: '', tfjs_version: '',
+    ...r,
+  };
+}
+
+/** GPU memory of the current backend: in use by tensors, and held in all (null where not a GPU backend). */
+export function gpuMemory(): { inUse: number | null; allocated: number | null } {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number; numBytesInGPUAllocated?: number };
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  return { inUse: num(m.numBytesInGPU), allocated: num(m.numBytesAllocatedInGPU) ?? num(m.numBytesInGPUAllocated) };
+}
+
 /** Runs one cell on the backend that is current (the caller has set and readied it). */
 export async function runCell(name: WorkloadName, scale: BenchScale, opts: CellOptions, ctx: CellContext): Promise<BenchRow> {
   const log = ctx.log ?? (() => {});
-  const base: BenchRow = {
-    workload: name, scale, backend: ctx.backend, chosen: ctx.chosen,
-    ms_per_step: null, ms_min: null, ms_max: null, steps_measured: 0, warmup_steps: 0, time_capped: false,
-    tokens_per_step: 0, tokens_per_s: null, flops_per_step: 0, gflops_per_s: null, kernels_per_step: null, peak_bytes: null,
-    num_tensors_before: null, num_tensors_after: null, tensors_left_after_dispose: null, adapter: ctx.adapter, runtime: ctx.runtime, host: ctx.host,
+  const base = blankRow({
+    workload: name, scale, backend: ctx.backend, chosen: ctx.chosen, adapter: ctx.adapter, runtime: ctx.runtime, host: ctx.host,
     tfjs_version: tf.version.tfjs,
-  };
+  });
   if (tf.getBackend() !== ctx.backend) return { ...base, error: `the current backend is ${tf.getBackend()}, not ${ctx.backend}` };
   let w: ReturnType<typeof createWorkload> | null = null;
   const row = { ...base };
   const tensorsAtStart = tf.memory().numTensors;
   const bytesAtStart = tf.memory().numBytes;
+  const gpuAtStart = gpuMemory().inUse;
   try {
     w = createWorkload(name, scale, opts.workload);
     row.tokens_per_step = w.tokensPerStep;
@@ -155,6 +193,7 @@ export async function runCell(name: WorkloadName, scale: BenchScale, opts: CellO
       row.warmup_steps++;
     }
     const times: number[] = [];
+    const phases = new Map<string, number[]>();
     const t1 = performance.now();
     while (times.length < Math.max(1, opts.steps)) {
       if (times.length > 0 && performance.now() - t0 > opts.maxMs) {
@@ -162,10 +201,22 @@ export async function runCell(name: WorkloadName, scale: BenchScale, opts: CellO
         break;
       }
       const s0 = performance.now();
-      await w.step();
+      const ph = await w.step();
       times.push(performance.now() - s0);
+      for (const [k, v] of Object.entries(ph ?? {})) phases.set(k, [...(phases.get(k) ?? []), v]);
     }
     row.num_tensors_after = tf.memory().numTensors;
+    const gpu = gpuMemory();
+    if (gpu.inUse !== null && gpuAtStart !== null) row.gpu_bytes = gpu.inUse - gpuAtStart;
+    row.gpu_bytes_allocated = gpu.allocated;
+    const enc = phases.get('encode');
+    const search = phases.get('search');
+    if (enc?.length && search?.length) {
+      row.encode_ms = round(median(enc), 2);
+      row.search_ms = round(median(search), 2);
+      row.passages_per_s = Math.round((w.shape.encodePassages / median(enc)) * 1000);
+      row.queries_per_s = Math.round((w.shape.searchQueries / median(search)) * 1000);
+    }
     const ms = median(times);
     row.steps_measured = times.length;
     row.ms_per_step = round(ms, 2);
@@ -175,7 +226,8 @@ export async function runCell(name: WorkloadName, scale: BenchScale, opts: CellO
     row.gflops_per_s = round(w.flopsPerStep / ms / 1e6, 3);
     log(
       `${name}/${scale}/${ctx.backend}: ${row.ms_per_step} ms/step (median of ${times.length}` +
-        `${row.time_capped ? ', time-capped' : ''}; measured in ${((performance.now() - t1) / 1000).toFixed(1)} s)`,
+        `${row.time_capped ? ', time-capped' : ''}; measured in ${((performance.now() - t1) / 1000).toFixed(1)} s)` +
+        (row.passages_per_s !== null ? `, ${row.passages_per_s} passages/s encoded, ${row.queries_per_s} queries/s searched` : ''),
     );
   } catch (e) {
     row.error = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 500);

@@ -31,6 +31,9 @@ import {
   type WorkloadName,
 } from './shapes';
 
+/** Milliseconds of each phase of one step, by name. */
+export type StepPhases = Record<string, number>;
+
 /** One benchmark workload, built on the current tfjs backend. */
 export interface Workload {
   name: WorkloadName;
@@ -41,8 +44,11 @@ export interface Workload {
   flopParts: Record<string, number>;
   /** Tokens one step reads (benchmark.md). */
   tokensPerStep: number;
-  /** One step, finished (its result read back) when the promise resolves. */
-  step(): Promise<void>;
+  /**
+   * One step, finished (its result read back) when the promise resolves. A workload with
+   * phases (encode: `encode`, `search`) resolves with each phase's milliseconds.
+   */
+  step(): Promise<StepPhases | void>;
   /** Frees every tensor the workload made (models, optimiser moments, fixed inputs). */
   dispose(): void;
 }
@@ -189,7 +195,10 @@ function prodCe(scale: BenchScale, o: Required<WorkloadOptions>): Omit<Workload,
 /**
  * encode: the student's passage encoder over 512 passages (chunks of 128, inference, as
  * RetrievalModel.encodePassages), their [CLS] vectors joined to a 10,000-vector index, then
- * search.ts's exactTopK of 300 query vectors, k = 100 (its own chunking and readback).
+ * search.ts's exactTopK of 300 query vectors, k = 100 (its own chunking and readback). The
+ * two phases are timed apart: one value of the index is read back between them (a readback
+ * waits for every kernel queued before it), so the step has one small readback more than
+ * the evaluation itself.
  */
 function encode(scale: BenchScale, o: Required<WorkloadOptions>): Omit<Workload, 'name' | 'scale' | 'shape' | 'flopsPerStep' | 'flopParts' | 'tokensPerStep'> {
   const s = benchShape(scale);
@@ -207,6 +216,7 @@ function encode(scale: BenchScale, o: Required<WorkloadOptions>): Omit<Workload,
   const enc = student.encoder('passage');
   return {
     async step() {
+      const t0 = performance.now();
       const index = tf.tidy(() => {
         const vecs = chunks.map((b) => {
           const attentionBias = tf.tensor4d(attentionBiasData(b.mask), [b.n, 1, 1, b.t]);
@@ -216,7 +226,15 @@ function encode(scale: BenchScale, o: Required<WorkloadOptions>): Omit<Workload,
         return tf.concat([...vecs, rest], 0) as tf.Tensor2D; // [searchCorpus, H]
       });
       try {
+        const one = tf.slice(index, [s.encodePassages - 1, 0], [1, 1]);
+        try {
+          await one.data();
+        } finally {
+          one.dispose();
+        }
+        const t1 = performance.now();
         await exactTopK(queries, index, s.searchK);
+        return { encode: t1 - t0, search: performance.now() - t1 };
       } finally {
         index.dispose();
       }
