@@ -219,8 +219,11 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
         const files = await exportHuggingFace(model);
         const { runId, checkpoint } = parseRunId(params.id);
         const meta = (await s.listCheckpoints(runId)).find((m) => m.name === checkpoint);
-        const name = meta && isFinalInfo(meta.info) ? meta.info.name : checkpoint;
-        return { name, ...files };
+        const run = await s.getRun(runId);
+        const name = `${meta && isFinalInfo(meta.info) ? meta.info.name : checkpoint}${run ? ` (${run.name})` : ''}`;
+        // The model's name travels as transformers' own `_name_or_path`: the lab's import names it so.
+        const hf = JSON.parse(files.configJson) as Record<string, unknown>;
+        return { name, ...files, configJson: `${JSON.stringify({ _name_or_path: name, ...hf }, null, 2)}\n` };
       } finally {
         model.dispose();
       }

@@ -3,6 +3,7 @@
 // run record as each finishes, and every phase's checkpoints go to the store; so a reload
 // loses at most the steps since the last checkpoint, and `train` with `resume` continues.
 // One tab trains a run at a time: a Web Lock named after the run guards it.
+import * as tf from '@tensorflow/tfjs';
 import { CancelledError, DistillLabError, serializeError } from '../core/errors';
 import { runExperiment, validateExperiment, type RunResult } from '../core/distill/experiment';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointContent } from '../core/train/checkpoint';
@@ -117,6 +118,8 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
       if (pending.length >= 25 || (p.type !== 'step' && p.type !== 'log')) void flush();
     };
     const results: RunResult[] = params.resume ? prior : [];
+    // Which backend computes this run, in its stored log (the page shows the chosen one).
+    send({ type: 'log', message: `${params.resume ? 'resuming' : 'training'} on the ${tf.getBackend()} backend` });
     const body = async () => {
       try {
         const out = await runExperiment(corpus, config, {

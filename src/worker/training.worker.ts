@@ -59,7 +59,12 @@ const base = createHandlers(platform);
 const runs = createRunHandlers();
 const models = createModelHandlers();
 // Training must not start while the backend is being chosen: the self-checks switch tfjs's
-// backend back and forth. Runs wait for the first init (whatever its outcome).
+// backend back and forth. For the same reason init calls never overlap (React's StrictMode
+// mounts the backend panel twice, so two arrive at once; interleaved, one's self-check ran
+// while the other had switched to the CPU reference, failed, and left the worker on another
+// backend than the page showed): each waits for the one before. Runs, imports, exports and
+// evaluations wait for every init asked for so far (whatever its outcome).
+let initChain: Promise<unknown> = Promise.resolve();
 let initDone: Promise<unknown> | null = null;
 const backendReady = (signal: AbortSignal) =>
   initDone ?? (initDone = base.init({ forceBackend: null }, { signal, progress: () => {} }).catch(() => undefined));
@@ -68,8 +73,9 @@ const dispatcher = new Dispatcher(
     ...base,
     ...runs,
     init: (params, ctx) => {
-      const p = base.init(params, ctx);
-      initDone ??= p.catch(() => undefined);
+      const p = initChain.then(() => base.init(params, ctx));
+      initChain = p.catch(() => undefined);
+      initDone = initChain;
       return p;
     },
     ...models,

@@ -85,7 +85,7 @@ describe('models in the worker protocol', () => {
     const tImported = await engine.call('importModel', {
       files: { config: file('config.json', tFiles.configJson), vocab: file('vocab.txt', tFiles.vocabTxt), weights: file('teacher.safetensors', tFiles.safetensors) },
     });
-    expect(tImported.name).toBe('teacher');
+    expect(tImported.name).toBe('DE teacher (tiny)');
     const cfg = tinyConfig();
     cfg.teachers = [{ ...cfg.teachers[0], name: 'imported teacher', pretrained: tImported.id }];
     const logs: string[] = [];
