@@ -109,11 +109,26 @@ describe('small workloads on wasm: 1 warm-up + 2 steps', () => {
       expect(row.num_tensors_before).toBeGreaterThan(0);
       expect(row.num_tensors_after).toBe(row.num_tensors_before);
       expect(row.tfjs_version).toBe(tf.version.tfjs);
+      // wasm is no GPU backend: no GPU bytes.
+      expect(row.gpu_bytes).toBeNull();
+      expect(row.gpu_bytes_allocated).toBeNull();
+      if (w === 'encode') {
+        // Its two phases, timed apart: encoding 512 passages, searching 300 queries.
+        expect(row.encode_ms).toBeGreaterThan(0);
+        expect(row.search_ms).toBeGreaterThan(0);
+        expect(row.encode_ms! + row.search_ms!).toBeLessThanOrEqual(row.ms_max! * 1.05);
+        expect(row.passages_per_s).toBe(Math.round((512 / row.encode_ms!) * 1000));
+        expect(row.queries_per_s).toBe(Math.round((300 / row.search_ms!) * 1000));
+        expect(formatTable([row])).toContain(row.passages_per_s!.toLocaleString('en-US'));
+      } else {
+        expect([row.encode_ms, row.search_ms, row.passages_per_s, row.queries_per_s]).toEqual([null, null, null, null]);
+      }
       expect(lines.join('\n')).toMatch(/ms\/step/);
       // The JSON file carries exactly these fields.
       const json = JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
       for (const k of ['workload', 'scale', 'backend', 'chosen', 'ms_per_step', 'tokens_per_s', 'gflops_per_s', 'kernels_per_step',
-        'peak_bytes', 'num_tensors_before', 'num_tensors_after', 'adapter', 'runtime']) {
+        'peak_bytes', 'num_tensors_before', 'num_tensors_after', 'adapter', 'runtime', 'gpu_bytes', 'gpu_bytes_allocated',
+        'passages_per_s', 'queries_per_s']) {
         expect(json[k], k).not.toBeUndefined();
       }
     });
