@@ -2,12 +2,19 @@
 // one attention head pair, LayerNorm, GELU feed-forward, a contrastive loss over an
 // in-batch score matrix) computes its loss and the gradients of every weight on the
 // backend under test and on the CPU reference. The backend is accepted only when all of
-// them agree within tolerance. This catches missing kernels (the wasm backend has no
-// UnsortedSegmentSum, the embedding gradient), wrong kernels, and broken drivers before
-// a user trains on them.
+// them agree within tolerance. Then two steps of the lab's AdamW (the training config:
+// weight decay except on biases and LayerNorm, global-norm clipping) update the weights on
+// both backends from the same gradients (the reference's), and every weight's update must
+// agree and must not be zero. This catches missing kernels (the wasm backend has no
+// UnsortedSegmentSum, the embedding gradient), wrong kernels, broken drivers, and an
+// optimiser step that silently does nothing (WebGPU once rejected AdamW's AddN over more
+// than 8 inputs, so no weight ever moved) before a user trains on them.
 import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_TRAIN } from '../distill/recipes';
 import { BackendSelfCheckError } from '../errors';
+import { appliesWeightDecay } from '../model/params';
 import { Rng } from '../rng';
+import { AdamW, type AdamWOptions, type OptimizedVariable } from '../train/optimizer';
 
 /** Relative tolerance of the self-check: |a - b| <= atol + rtol * max|b| per tensor. */
 export const SELF_CHECK_RTOL = 1e-3;
@@ -19,9 +26,9 @@ export interface SelfCheckResult {
   /** Loss on the backend and on the CPU reference. */
   loss: number;
   referenceLoss: number;
-  /** Largest relative difference over the loss and every gradient. */
+  /** Largest relative difference over the loss, every gradient and every AdamW update. */
   maxRelError: number;
-  /** The worst tensor's name (loss or a weight's gradient). */
+  /** The worst tensor's name (loss, a weight's gradient, or a weight's update in an AdamW step). */
   worst: string;
   tolerance: { rtol: number; atol: number };
   /** Milliseconds of one student-sized forward+backward after warm-up (speed trial; NaN if not run). */
@@ -43,8 +50,40 @@ export const CHECK_DIMS: BlockDims = { V: 23, H: 8, NH: 2, F: 16, T: 5, B: 2, G:
 /** The benchmark's student width (benchmark.md) at a shorter length, so the trial stays short. */
 export const TRIAL_DIMS: BlockDims = { V: 2000, H: 64, NH: 2, F: 256, T: 16, B: 4, G: 2 };
 
+type Weights = Record<string, { shape: number[]; data: Float32Array }>;
+
+/**
+ * The block's weights under the names a BERT checkpoint gives them, so that AdamW's decay
+ * exclusions are the training's own (appliesWeightDecay: none on biases and LayerNorm).
+ */
+const CHECKPOINT_NAMES: Record<string, string> = {
+  emb: 'embeddings.word_embeddings.weight',
+  wq: 'encoder.layer.0.attention.self.query.weight',
+  wk: 'encoder.layer.0.attention.self.key.weight',
+  wv: 'encoder.layer.0.attention.self.value.weight',
+  wo: 'encoder.layer.0.attention.output.dense.weight',
+  ln_g: 'encoder.layer.0.output.LayerNorm.weight',
+  ln_b: 'encoder.layer.0.output.LayerNorm.bias',
+  w1: 'encoder.layer.0.intermediate.dense.weight',
+  b1: 'encoder.layer.0.intermediate.dense.bias',
+  w2: 'encoder.layer.0.output.dense.weight',
+  b2: 'encoder.layer.0.output.dense.bias',
+};
+
+/** Steps of the optimiser check and their learning rate (see checkOptimizer). */
+export const SELF_CHECK_ADAMW_STEPS = 2;
+export const SELF_CHECK_LR = 1e-2;
+
+/** What the optimiser check needs of an optimiser: the lab's AdamW, or a test's stand-in. */
+export interface SelfCheckOptimizer {
+  step(grads: tf.NamedTensorMap, lr: number): tf.Scalar;
+  dispose(): void;
+}
+export type SelfCheckOptimizerFactory = (variables: OptimizedVariable[], opts: AdamWOptions) => SelfCheckOptimizer;
+const labAdamW: SelfCheckOptimizerFactory = (variables, opts) => new AdamW(variables, opts);
+
 /** Fixed, seeded inputs and weights: the same numbers on every backend. */
-function makeInputs(d: BlockDims): { weights: Record<string, { shape: number[]; data: Float32Array }>; q: Int32Array; p: Int32Array } {
+function makeInputs(d: BlockDims): { weights: Weights; q: Int32Array; p: Int32Array } {
   const { V, H, F, T, B, G } = d;
   const rng = new Rng(1234);
   const w = (shape: number[], scale = 0.5) => ({
@@ -99,9 +138,11 @@ function encode(ids: tf.Tensor1D, n: number, v: Record<string, tf.Tensor>, d: Bl
 }
 
 /** Loss and gradients of the tiny block on the current backend, read back to the CPU. */
-async function lossAndGrads(d: BlockDims): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
+async function lossAndGrads(d: BlockDims, at?: Weights): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
   const { B, G } = d;
-  const { weights, q, p } = makeInputs(d);
+  const inputs = makeInputs(d);
+  const { q, p } = inputs;
+  const weights = at ?? inputs.weights;
   const names = Object.keys(weights);
   const vars = names.map((n) => tf.tensor(weights[n].data, weights[n].shape));
   const qIds = tf.tensor1d(q, 'int32');
@@ -123,6 +164,67 @@ async function lossAndGrads(d: BlockDims): Promise<{ loss: number; grads: Record
   const loss = (await value.data())[0];
   tf.dispose([value, ...grads, ...vars, qIds, pIds, labels]);
   return { loss, grads: out };
+}
+
+interface OptimizerSteps {
+  /** Per step: the global gradient norm the optimiser returned (before clipping). */
+  norms: number[];
+  /** Per step: every weight's update (after minus before), in float64. */
+  updates: Record<string, Float64Array>[];
+  /** Per step: the gradients it was given (read back). */
+  grads: Record<string, Float32Array>[];
+}
+
+/**
+ * SELF_CHECK_ADAMW_STEPS optimiser steps on the current backend from the weights `w0`, with
+ * the training's AdamW settings (DEFAULT_TRAIN's weight decay and clipping threshold) at
+ * SELF_CHECK_LR. `gradsAt(k, w)` gives the gradients for step k at the weights w.
+ */
+async function optimizerSteps(
+  w0: Weights,
+  gradsAt: (k: number, w: Weights) => Promise<Record<string, Float32Array>>,
+  make: SelfCheckOptimizerFactory,
+): Promise<OptimizerSteps> {
+  const names = Object.keys(w0);
+  const vars: OptimizedVariable[] = names.map((n) => ({
+    name: CHECKPOINT_NAMES[n] ?? n,
+    variable: tf.variable(tf.tensor(w0[n].data, w0[n].shape)),
+    decay: appliesWeightDecay(CHECKPOINT_NAMES[n] ?? n),
+  }));
+  const opt = make(vars, { weightDecay: DEFAULT_TRAIN.weightDecay, clipNorm: DEFAULT_TRAIN.clipNorm });
+  const out: OptimizerSteps = { norms: [], updates: [], grads: [] };
+  try {
+    let w = w0;
+    for (let k = 0; k < SELF_CHECK_ADAMW_STEPS; k++) {
+      const g = await gradsAt(k, w);
+      const gt: tf.NamedTensorMap = {};
+      names.forEach((n, i) => (gt[vars[i].variable.name] = tf.tensor(g[n], w0[n].shape)));
+      const norm = opt.step(gt, SELF_CHECK_LR);
+      out.norms.push((await norm.data())[0]);
+      tf.dispose([norm, ...Object.values(gt)]);
+      const next: Weights = {};
+      const upd: Record<string, Float64Array> = {};
+      for (let i = 0; i < names.length; i++) {
+        const data = Float32Array.from((await vars[i].variable.data()) as Float32Array);
+        next[names[i]] = { shape: w0[names[i]].shape, data };
+        upd[names[i]] = Float64Array.from(data, (x, j) => x - w[names[i]].data[j]);
+      }
+      out.updates.push(upd);
+      out.grads.push(g);
+      w = next;
+    }
+  } finally {
+    opt.dispose();
+    tf.dispose(vars.map((v) => v.variable));
+  }
+  return out;
+}
+
+/** Largest |x| (NaN counts as 0: a NaN update is no move, and relError catches it anyway). */
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]) > m) m = Math.abs(a[i]);
+  return m;
 }
 
 function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -156,7 +258,15 @@ async function onBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
  */
 export async function selfCheckBackend(
   backend: string,
-  opts: { reference?: string; trial?: boolean } = {},
+  opts: {
+    reference?: string;
+    trial?: boolean;
+    /**
+     * The optimiser run on `backend` (default: the lab's AdamW); the reference always runs the
+     * lab's AdamW. Lets a test show that an optimiser that does nothing is rejected.
+     */
+    optimizer?: SelfCheckOptimizerFactory;
+  } = {},
 ): Promise<SelfCheckResult> {
   const reference = opts.reference ?? 'cpu';
   const tolerance = { rtol: SELF_CHECK_RTOL, atol: SELF_CHECK_ATOL };
@@ -172,23 +282,38 @@ export async function selfCheckBackend(
     reason,
   });
   let ref: Awaited<ReturnType<typeof lossAndGrads>>;
+  let refSteps: OptimizerSteps;
   try {
-    ref = await onBackend(reference, () => lossAndGrads(CHECK_DIMS));
+    [ref, refSteps] = await onBackend(reference, async () => {
+      const first = await lossAndGrads(CHECK_DIMS);
+      // Step 0 from these gradients, every later step from the reference's own at its weights.
+      const steps = await optimizerSteps(
+        makeInputs(CHECK_DIMS).weights,
+        async (k, w) => (k === 0 ? first.grads : (await lossAndGrads(CHECK_DIMS, w)).grads),
+        labAdamW,
+      );
+      return [first, steps] as const;
+    });
   } catch (e) {
     return failed(`reference backend ${reference} failed: ${(e as Error).message}`);
   }
   let got: Awaited<ReturnType<typeof lossAndGrads>>;
+  let gotSteps: OptimizerSteps;
   let trialMs = NaN;
   try {
-    got = await onBackend(backend, async () => {
+    [got, gotSteps] = await onBackend(backend, async () => {
       const first = await lossAndGrads(CHECK_DIMS);
+      // The same gradients as the reference's (not this backend's), so that the updates compare
+      // the optimiser alone: AdamW's first steps are nearly sign(g), and a gradient within
+      // rounding of zero could flip its sign between backends.
+      const steps = await optimizerSteps(makeInputs(CHECK_DIMS).weights, async (k) => refSteps.grads[k], opts.optimizer ?? labAdamW);
       if (opts.trial) {
         await lossAndGrads(TRIAL_DIMS); // warm-up: compiles shaders, fills buffer pools
         const t0 = performance.now();
         await lossAndGrads(TRIAL_DIMS);
         trialMs = performance.now() - t0;
       }
-      return first;
+      return [first, steps] as const;
     });
   } catch (e) {
     return failed(`${backend} cannot run the training ops: ${(e as Error).message}`);
@@ -202,7 +327,38 @@ export async function selfCheckBackend(
       worst = `gradient of ${name}`;
     }
   }
-  const passed = maxRelError <= SELF_CHECK_RTOL;
+  // The optimiser: every step must move every weight (on both backends: the same no-op on
+  // both would agree), and the updates must agree. A move is at least a tenth of the learning
+  // rate: AdamW's first step moves every weight with a nonzero gradient by about lr.
+  let unmoved: { name: string; step: number; side: string; change: number } | null = null;
+  for (let k = 0; k < SELF_CHECK_ADAMW_STEPS && !unmoved; k++) {
+    for (const [side, steps] of [[backend, gotSteps], [`${reference} (reference)`, refSteps]] as const) {
+      const name = Object.keys(steps.updates[k]).find((n) => !(maxAbs(steps.updates[k][n]) >= SELF_CHECK_LR / 10));
+      if (name !== undefined) {
+        unmoved = { name, step: k + 1, side, change: maxAbs(steps.updates[k][name]) };
+        break;
+      }
+    }
+  }
+  for (let k = 0; k < SELF_CHECK_ADAMW_STEPS; k++) {
+    const en = relError([gotSteps.norms[k]], [refSteps.norms[k]]);
+    if (en > maxRelError) {
+      maxRelError = en;
+      worst = `global gradient norm in AdamW step ${k + 1}`;
+    }
+    for (const name of Object.keys(refSteps.updates[k])) {
+      const e = relError(gotSteps.updates[k][name], refSteps.updates[k][name]);
+      if (e > maxRelError) {
+        maxRelError = e;
+        worst = `update of ${name} in AdamW step ${k + 1}`;
+      }
+    }
+  }
+  if (unmoved) {
+    worst = `update of ${unmoved.name} in AdamW step ${unmoved.step}`;
+    maxRelError = Math.max(maxRelError, 1);
+  }
+  const passed = maxRelError <= SELF_CHECK_RTOL && !unmoved;
   return {
     backend,
     passed,
@@ -214,7 +370,9 @@ export async function selfCheckBackend(
     trialMs,
     reason: passed
       ? undefined
-      : `${worst} differs from the ${reference} backend by ${maxRelError.toExponential(2)} (relative), over the tolerance ${SELF_CHECK_RTOL}`,
+      : unmoved
+        ? `AdamW step ${unmoved.step} did not move ${unmoved.name} on the ${unmoved.side} backend (largest change ${unmoved.change.toExponential(2)}, learning rate ${SELF_CHECK_LR}): the optimiser does nothing`
+        : `${worst} differs from the ${reference} backend by ${maxRelError.toExponential(2)} (relative), over the tolerance ${SELF_CHECK_RTOL}`,
   };
 }
 

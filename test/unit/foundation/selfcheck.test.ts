@@ -2,11 +2,23 @@
 // wrong. The broken backend is the real cpu backend under another name with one kernel
 // replaced: UnsortedSegmentSum, which only the backward pass (the embedding gradient) uses,
 // returns values 10% too large. Its forward pass is therefore exact; only gradients differ.
+// It must also reject a backend on which AdamW's step does nothing or the wrong thing (as
+// WebGPU's did when AdamW's AddN had more inputs than WebGPU allows storage buffers).
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { selfCheckBackend, SELF_CHECK_RTOL } from '../../../src/core/backend/selfcheck';
+import { selfCheckBackend, SELF_CHECK_RTOL, type SelfCheckOptimizerFactory } from '../../../src/core/backend/selfcheck';
 import { chooseBackend, type CandidateReport } from '../../../src/core/backend/policy';
+import { AdamW, globalNorm } from '../../../src/core/train/optimizer';
+
+/** The cpu backend under another name, with `kernelName` replaced by `kernelFunc` (or left out). */
+function registerCpuVariant(name: string, kernelName: string, kernelFunc?: tf.KernelFunc): void {
+  tf.registerBackend(name, () => new MathBackendCPU(), 0);
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    if (k.kernelName !== kernelName) tf.registerKernel({ ...k, backendName: name });
+  }
+  if (kernelFunc) tf.registerKernel({ kernelName, backendName: name, kernelFunc });
+}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,13 +61,50 @@ describe('backend self-check', () => {
   });
 
   it('reports a missing kernel as a failure with its reason, never a crash', async () => {
-    tf.registerBackend('cpu-no-segment-sum', () => new MathBackendCPU(), 0);
-    for (const k of tf.getKernelsForBackend('cpu')) {
-      if (k.kernelName !== 'UnsortedSegmentSum') tf.registerKernel({ ...k, backendName: 'cpu-no-segment-sum' });
-    }
+    registerCpuVariant('cpu-no-segment-sum', 'UnsortedSegmentSum');
     const r = await selfCheckBackend('cpu-no-segment-sum');
     expect(r.passed).toBe(false);
     expect(r.reason).toMatch(/UnsortedSegmentSum/);
+  });
+
+  it('rejects a backend whose optimiser step does nothing, naming the weight it left unmoved', async () => {
+    // Loss and gradients are right; the step computes the gradient norm and changes no weight.
+    const noop: SelfCheckOptimizerFactory = (vars) => ({
+      step: (grads) => globalNorm(vars.map((v) => grads[v.variable.name])),
+      dispose: () => {},
+    });
+    const r = await selfCheckBackend('cpu', { optimizer: noop });
+    expect(r.loss).toBe(r.referenceLoss);
+    expect(r.passed).toBe(false);
+    expect(r.worst).toBe('update of emb in AdamW step 1');
+    expect(r.reason).toMatch(/^AdamW step 1 did not move emb on the cpu backend \(largest change 0\.00e\+0, learning rate 0\.01\): the optimiser does nothing$/);
+  });
+
+  it('rejects an AdamW without the training config: no weight decay, decay on LayerNorm, or no clipping', async () => {
+    const variants: [string, SelfCheckOptimizerFactory][] = [
+      ['no decay', (v, o) => new AdamW(v, { ...o, weightDecay: 0 })],
+      ['decay everywhere', (v, o) => new AdamW(v.map((x) => ({ ...x, decay: true })), o)],
+      ['no clipping', (v, o) => new AdamW(v, { ...o, clipNorm: null })],
+    ];
+    for (const [what, optimizer] of variants) {
+      const r = await selfCheckBackend('cpu', { optimizer });
+      expect(r.passed, what).toBe(false);
+      expect(r.worst, what).toMatch(/^update of \w+ in AdamW step [12]$/);
+      expect(r.reason, what).toMatch(/differs from the cpu backend by .* over the tolerance/);
+      if (what === 'decay everywhere') expect(r.worst).toMatch(/update of (ln_g|ln_b|b1|b2) /);
+    }
+  });
+
+  it('rejects a backend whose AddN (only the optimiser uses it) returns zeros, as an invalid WebGPU pipeline did', async () => {
+    registerCpuVariant('cpu-zero-addn', 'AddN', ({ inputs, backend }) => {
+      const x = Object.values(inputs)[0] as tf.TensorInfo;
+      return (backend as MathBackendCPU).makeTensorInfo(x.shape, x.dtype, new Float32Array(tf.util.sizeFromShape(x.shape)));
+    });
+    const r = await selfCheckBackend('cpu-zero-addn');
+    expect(r.loss).toBe(r.referenceLoss); // forward and backward are right...
+    expect(r.passed).toBe(false);
+    expect(r.worst).toBe('global gradient norm in AdamW step 1'); // ...the optimiser's norm is not
+    expect(tf.getBackend()).toBe('cpu');
   });
 
   it('the policy never chooses a backend that failed, and says why', async () => {
