@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installNodeWebGPU } from '../../../src/cli/backend';
 import { selfCheckBackend } from '../../../src/core/backend/selfcheck';
-import { randomBatch } from '../../../src/core/bench';
+import { gpuMemory, randomBatch } from '../../../src/core/bench';
 import { nllLoss } from '../../../src/core/distill/losses';
 import { validateModelConfig } from '../../../src/core/model/config';
 import { RetrievalModel, type ModelBatch } from '../../../src/core/model/retriever';
@@ -109,6 +109,19 @@ describe.skipIf(!gpu.adapter)(`Node WebGPU (${gpu.text})`, () => {
     expect(r.reason).toBeUndefined();
     expect(r.passed).toBe(true);
     expect(r.maxRelError).toBeLessThan(1e-3);
+  });
+
+  it("the bench's GPU bytes: numBytesInGPU in use and the backend's pool, on webgpu", async () => {
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    const before = gpuMemory();
+    expect(before.inUse).not.toBeNull();
+    const x = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])); // 16 KiB on the GPU
+    await x.data();
+    const during = gpuMemory();
+    expect(during.inUse! - before.inUse!).toBeGreaterThanOrEqual(64 * 64 * 4);
+    expect(during.allocated!).toBeGreaterThanOrEqual(during.inUse!);
+    x.dispose();
+    expect(gpuMemory().inUse).toBeLessThan(during.inUse!);
   });
 
   it('exact top-k on webgpu (bitonic tf.topk, passage blocks) keeps ties in passage order', async () => {
