@@ -15,6 +15,7 @@ import { defaultExperiment, runExperiment, type ExperimentConfig, type RunResult
 import { defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind } from '../core/distill/recipes';
 import { toTrecRun } from '../core/eval/trec';
 import { rankedIdsToTrec, summarize, resultsMarkdown } from './report';
+import { mergeFolders } from './merge';
 import type { StepEvent } from '../core/train/events';
 
 const HELP = `Distill Lab command line
@@ -43,6 +44,7 @@ Options
   --kd-form lead|prod --temperature X
   --backend wasm|cpu    force a tfjs backend (default: self-checked choice)
   --quiet               no progress bar
+  --merge DIR,DIR,...   merge result folders (e.g. seeds run in parallel) into --out
   -h, --help`;
 
 function fail(msg: string): never {
@@ -86,6 +88,7 @@ const { values: a } = parseArgs({
     temperature: { type: 'string' },
     backend: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    merge: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -108,6 +111,11 @@ const onOff = (name: string): boolean | undefined => {
 async function main(): Promise<void> {
   if (a.help) {
     console.log(HELP);
+    return;
+  }
+  if (typeof a.merge === 'string') {
+    if (typeof a.out !== 'string') fail('--merge needs --out DIR');
+    process.stdout.write(mergeFolders(a.merge.split(',').map((d) => path.resolve(d.trim())), path.resolve(a.out)));
     return;
   }
   if (typeof a.corpus !== 'string') fail('--corpus is required (e.g. --corpus world:default)\n\n' + HELP);
