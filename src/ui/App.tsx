@@ -83,6 +83,10 @@ export function App() {
               goRun();
               controller.launchConfig(c);
             },
+            onLaunchGroup: (cs) => {
+              goRun();
+              void controller.launchGroup(cs);
+            },
           }}
         />
       </main>

@@ -158,7 +158,7 @@ export function useRunController() {
   );
 
   const train = useCallback(
-    async (run: RunSummary, resume: boolean) => {
+    async (run: RunSummary, resume: boolean): Promise<boolean> => {
       setError(null);
       setStatus('running');
       const ctrl = new AbortController();
@@ -172,6 +172,7 @@ export function useRunController() {
         setResults(out.results);
         setStatus('done');
         setMessage('Finished.');
+        return true;
       } catch (e) {
         const err = e as Error;
         if (err.name === 'CancelledError') {
@@ -181,6 +182,7 @@ export function useRunController() {
           setStatus('failed');
           setError(`${err.name}: ${err.message}`);
         }
+        return false;
       } finally {
         abort.current = null;
         void refresh();
@@ -189,7 +191,7 @@ export function useRunController() {
     [onProgress, refresh],
   );
 
-  const launch = useCallback(async (config: ExperimentConfig, name: string, corpusId: string) => {
+  const launch = useCallback(async (config: ExperimentConfig, name: string, corpusId: string): Promise<boolean> => {
     setStatus('starting');
     setError(null);
     setResults([]);
@@ -208,10 +210,11 @@ export function useRunController() {
         results: [],
       };
       setActive(run);
-      await train(run, false);
+      return await train(run, false);
     } catch (e) {
       setStatus('failed');
       setError(`${(e as Error).name}: ${(e as Error).message}`);
+      return false;
     }
   }, [train]);
 
@@ -230,6 +233,34 @@ export function useRunController() {
         return;
       }
       void launch(config, c.name || 'run', c.corpus ?? BUILTIN);
+    },
+    [launch],
+  );
+
+  // An ablation group: its runs one after another (one training worker, one run at a time),
+  // each stored and listed on its own so Compare can set them side by side. A run that fails or
+  // is paused stops the queue; the runs not started are named in the message.
+  const [queued, setQueued] = useState<string[]>([]);
+  const launchGroup = useCallback(
+    async (configs: RunConfig[]) => {
+      const names = configs.map((c, i) => c.name || `variant ${i + 1}`);
+      for (let i = 0; i < configs.length; i++) {
+        setQueued(names.slice(i + 1));
+        let config: ExperimentConfig;
+        try {
+          config = experimentFromRunConfig(configs[i]);
+        } catch (e) {
+          setStatus('failed');
+          setError(`${names[i]}: ${(e as Error).name}: ${(e as Error).message}`);
+          break;
+        }
+        const ok = await launch(config, names[i], configs[i].corpus ?? BUILTIN);
+        if (!ok) {
+          if (i + 1 < configs.length) setMessage(`group stopped at ${names[i]}; not run: ${names.slice(i + 1).join(', ')}`);
+          break;
+        }
+      }
+      setQueued([]);
     },
     [launch],
   );
@@ -255,12 +286,12 @@ export function useRunController() {
   const resume = useCallback(() => {
     if (active) void train(active, true);
   }, [active, train]);
-  return { state, status, message, error, results, size, setSize, startDemo, launchConfig, pause, resume, resumable, open, active, busy, compareRuns };
+  return { state, status, message, error, results, size, setSize, startDemo, launchConfig, launchGroup, queued, pause, resume, resumable, open, active, busy, compareRuns };
 }
 
 /** Start / pause / resume, interrupted runs, and the final table. */
 export function RunControlPanel({ c }: { c: RunController }) {
-  const { status, message, error, results, size, setSize, startDemo, pause, resume, resumable, open, active, busy } = c;
+  const { status, message, error, results, size, setSize, startDemo, pause, resume, resumable, open, active, busy, queued } = c;
   return (
       <section className="panel" aria-labelledby="runctl-title" data-testid="run-control">
         <h2 id="runctl-title">Run the demo</h2>
@@ -294,6 +325,11 @@ export function RunControlPanel({ c }: { c: RunController }) {
         <p role="status" aria-live="polite" data-testid="run-status">
           {status === 'idle' ? 'No run in progress.' : `${status}${message ? `: ${message}` : ''}`}
         </p>
+        {queued.length > 0 && (
+          <p className="fine" data-testid="run-queue">
+            Ablation group: {active?.name ?? 'a run'} is training; queued next: {queued.join(', ')}.
+          </p>
+        )}
         {error && (
           <p role="alert" className="error" data-testid="run-error">
             {error}
