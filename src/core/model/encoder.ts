@@ -11,6 +11,7 @@
 // softmax, erf, elementwise math. No einsum, gatherND or strided slices.
 
 import * as tf from '@tensorflow/tfjs';
+import { fusedDense, fusedDenseGelu, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedSelfAttention } from '../kernels';
 import { Rng } from '../rng';
 import type { ModelConfig } from './config';
 
@@ -57,8 +58,12 @@ export function encoderTensorSpecs(cfg: ModelConfig, prefix = ''): TensorSpec[] 
 // ---------------------------------------------------------------------------------------
 // Building blocks
 
-/** x: [M, in], w: [out, in] (HF Linear layout), b: [out] -> [M, out]. One fused kernel. */
+/**
+ * x: [M, in], w: [out, in] (HF Linear layout), b: [out] -> [M, out]. One fused kernel (on
+ * webgpu with a bias the lab's own, whose backward is one kernel too).
+ */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  if (b && fusedKernelsActive()) return fusedDense(x, w, b);
   return tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }) as tf.Tensor2D;
 }
 
@@ -68,9 +73,11 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
  *   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  g = dy * gamma,
  *   dgamma = sum_rows(dy * xhat),  dbeta = sum_rows(dy),
  * 11 kernels instead of the ~20 autodiff would chain through the 9 forward ops (kernel
- * launches, not FLOPs, bound a small model's step on a GPU).
+ * launches, not FLOPs, bound a small model's step on a GPU). On webgpu: one fused kernel each
+ * way (src/core/kernels/layerNorm.ts).
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+  if (fusedKernelsActive()) return fusedLayerNorm(x, null, null, gamma, beta, eps);
   const op = tf.customGrad((xi, gi, bi, save) => {
     const x2 = xi as tf.Tensor2D;
     const g = gi as tf.Tensor1D;
@@ -101,9 +108,10 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
  * (Abramowitz-Stegun 7.1.26, max error 1.5e-7) exists on cpu, webgl, webgpu and wasm (and
  * has a registered gradient); the backward here is the closed form
  * d/dx = Phi(x) + x * exp(-x^2 / 2) / sqrt(2 pi), reusing Phi from the forward.
- * x: any shape -> same shape.
+ * x: any shape -> same shape. On webgpu: one fused kernel each way.
  */
 export function gelu<T extends tf.Tensor>(x: T): T {
+  if (fusedKernelsActive()) return fusedGelu(x);
   const op = tf.customGrad((xi, save) => {
     const cdf = tf.mul(tf.add(tf.erf(tf.mul(xi as tf.Tensor, Math.SQRT1_2)), 1), 0.5); // Phi(x)
     (save as tf.GradSaveFunc)([xi as tf.Tensor, cdf]);
@@ -203,11 +211,16 @@ const fallbackRng = new Rng(0);
  */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, rng: Rng): T {
   if (rate <= 0) return x;
+  return tf.mul(x, dropoutMask(x.shape, rate, rng));
+}
+
+/** dropout's multipliers for a tensor of `shape`: 1/(1 - rate) or 0, drawn from `rng` in order. */
+export function dropoutMask(shape: number[], rate: number, rng: Rng): tf.Tensor {
   const keep = 1 - rate;
   const scale = 1 / keep;
-  const mask = new Float32Array(x.size);
+  const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? scale : 0;
-  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
+  return tf.tensor(mask, shape, 'float32');
 }
 
 /** The additive attention bias from a 0/1 mask laid out [N, T]: float32 [N, 1, 1, T]. */
@@ -297,7 +310,28 @@ export class BertEncoder {
     const scale = 1 / Math.sqrt(dh);
     // [N*T, H] -> [N, nh, T, dh]
     const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [N, T, nh, dh]), [0, 2, 1, 3]);
+    const fused = fusedKernelsActive();
+    const mask = (shape: number[], rate: number): tf.Tensor | null =>
+      opts.training && rate > 0 ? dropoutMask(shape, rate, opts.rng ?? fallbackRng) : null;
     for (const b of this.blocks) {
+      if (fused) {
+        // The same math in five fused kernels (src/core/kernels), dropout masks drawn in the
+        // same order: attention probabilities, attention output, feed-forward output.
+        const w2 = (p: [tf.Variable, tf.Variable]) => [p[0] as tf.Tensor2D, p[1] as tf.Tensor1D] as const;
+        const g2 = (p: [tf.Variable, tf.Variable]) => [p[0] as tf.Tensor1D, p[1] as tf.Tensor1D] as const;
+        const [wq, bq] = w2(b.q);
+        const [wk, bk] = w2(b.k);
+        const [wv, bv] = w2(b.v);
+        const pMask = mask([N, nh, T, T], cfg.dropout.attention);
+        const ctx = fusedSelfAttention(x, { wq, bq, wk, bk, wv, bv }, input.attentionBias, pMask, nh, T, scale); // [N*T, H]
+        const attn = fusedDense(ctx, ...w2(b.ao)); // [N*T, H]
+        const a = fusedLayerNorm(attn, x, mask([N * T, H], cfg.dropout.hidden), ...g2(b.aln), eps); // LN(drop(attn) + x)
+        const inter = fusedDenseGelu(a, ...w2(b.i)); // [N*T, F]
+        const out = fusedDense(inter, ...w2(b.o)); // [N*T, H]
+        x = fusedLayerNorm(out, a, mask([N * T, H], cfg.dropout.hidden), ...g2(b.oln), eps); // LN(drop(out) + a)
+        hidden.push(tf.reshape<tf.Rank.R3>(x, [N, T, H]));
+        continue;
+      }
       // Self-attention. The 1/sqrt(dh) scale goes on q ([N*T, H]), cheaper than on scores.
       const q = heads(tf.mul(linear(x, b.q[0] as tf.Tensor2D, b.q[1] as tf.Tensor1D), scale)); // [N, nh, T, dh]
       const k = heads(linear(x, b.k[0] as tf.Tensor2D, b.k[1] as tf.Tensor1D)); // [N, nh, T, dh]

@@ -8,12 +8,14 @@
 // The last line is computed as p - s * m / (sqrt(v) + eps') with s = lr sqrt(1 - b2^t) / (1 - b1^t)
 // and eps' = eps sqrt(1 - b2^t) (the same number, fewer ops). The clip factor is folded into
 // the moment coefficients. About a dozen element-wise ops per variable, no readback: the
-// pre-clip norm comes back as a tensor for the caller to read when it logs.
+// pre-clip norm comes back as a tensor for the caller to read when it logs. On webgpu the
+// whole step is one fused kernel (src/core/kernels/adamw.ts: the same formulas per element).
 // (Hugging Face's transformers.AdamW, used by the PROD scripts, differs slightly: eps is not
 // bias-corrected and the decay uses the updated p.)
 
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, ConfigError } from '../errors';
+import { fusedAdamW, fusedKernelsActive } from '../kernels';
 
 /** A weight to optimise: a stable name (for checkpoints), the variable, and whether AdamW decays it. */
 export interface OptimizedVariable {
@@ -148,6 +150,20 @@ export class AdamW {
     const { beta1: b1, beta2: b2 } = this;
     const bc1 = 1 - b1 ** t;
     const sqrtBc2 = Math.sqrt(1 - b2 ** t);
+    if (live.length > 0 && fusedKernelsActive()) {
+      // webgpu: the whole step (norm, clipping, every variable's update) is one kernel.
+      const out = fusedAdamW(
+        live.map((s) => ({ grad: grads[s.variable.name], param: s.variable, m: s.m, v: s.v, decay: s.decay && this.weightDecay > 0 })),
+        { beta1: b1, beta2: b2, clipNorm: this.clipNorm, stepSize: -(lr * sqrtBc2) / bc1, epsHat: this.eps * sqrtBc2, keep: 1 - lr * this.weightDecay },
+      );
+      live.forEach((s, i) => {
+        s.m.assign(out.m[i]);
+        s.v.assign(out.v[i]);
+        s.variable.assign(out.params[i]);
+      });
+      tf.dispose([...out.m, ...out.v, ...out.params]);
+      return out.norm;
+    }
     return tf.tidy(() => {
       const gs = live.map((s) => grads[s.variable.name]);
       const norm = globalNorm(gs); // scalar, before clipping

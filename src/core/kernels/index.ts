@@ -1,0 +1,6 @@
+// The lab's fused WebGPU kernels (see webgpu.ts): importing this module registers them.
+export { fusedKernelsActive, setFusedKernels } from './webgpu';
+export { fusedLayerNorm } from './layerNorm';
+export { fusedDense, fusedDenseGelu, fusedGelu } from './dense';
+export { fusedSelfAttention, type AttentionWeights } from './attention';
+export { fusedAdamW, type FusedAdamWScalars, type FusedAdamWSlot } from './adamw';
