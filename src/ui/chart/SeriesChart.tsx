@@ -1,6 +1,8 @@
+import { memo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Series } from '../series';
 import { fmtNum } from '../format';
+import { useStaggered } from './stagger';
 
 export interface ChartLine {
   key: string;
@@ -27,11 +29,40 @@ export interface SeriesChartProps {
   description: string;
 }
 
+const sameLine = (a: ChartLine, b: ChartLine) =>
+  a.key === b.key && a.name === b.name && a.series === b.series && a.color === b.color && a.dashed === b.dashed && a.dots === b.dots;
+
+/** Same drawing: lines by series identity (series are immutable), the rest by value. */
+export function sameChartProps(a: SeriesChartProps, b: SeriesChartProps): boolean {
+  const ma = a.markers ?? [];
+  const mb = b.markers ?? [];
+  return (
+    a.lines.length === b.lines.length &&
+    a.lines.every((l, i) => sameLine(l, b.lines[i])) &&
+    a.xLabel === b.xLabel &&
+    a.yLabel === b.yLabel &&
+    a.height === b.height &&
+    a.envelope === b.envelope &&
+    a.yTickFormat === b.yTickFormat &&
+    a.description === b.description &&
+    (a.yDomain === b.yDomain || (!!a.yDomain && !!b.yDomain && a.yDomain[0] === b.yDomain[0] && a.yDomain[1] === b.yDomain[1])) &&
+    ma.length === mb.length &&
+    ma.every((m, i) => m.x === mb[i].x && m.label === mb[i].label)
+  );
+}
+
 /**
  * Line chart of append-only series (x: step). Each line keeps its own data, so series sampled
- * at different steps share one numeric x axis. No animation: the chart redraws on every event.
+ * at different steps share one numeric x axis. No animation. Redrawn only when a series or
+ * option changed, and then in its turn (./stagger.ts): one chart per task while a run streams.
  */
-export function SeriesChart({ lines, xLabel, yLabel, height = 240, markers = [], envelope = true, yDomain, yTickFormat = fmtNum, description }: SeriesChartProps) {
+export const SeriesChart = memo(function SeriesChart(props: SeriesChartProps) {
+  const shown = useStaggered(props);
+  if (!shown) return <div className="chart-pending" style={{ width: '100%', height: props.height ?? 240 }} aria-busy="true" />;
+  return <SeriesChartNow {...shown} />;
+}, sameChartProps);
+
+function SeriesChartNow({ lines, xLabel, yLabel, height = 240, markers = [], envelope = true, yDomain, yTickFormat = fmtNum, description }: SeriesChartProps) {
   return (
     <ComposedChart responsive style={{ width: '100%', height }} margin={{ top: 8, right: 16, bottom: 18, left: 8 }} title={description} desc={description}>
       <CartesianGrid strokeDasharray="3 3" />

@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR } from '../chart/palette';
+import { useStaggered } from '../chart/stagger';
 import { SelectField } from '../controls';
 import { fmt3, truncate } from '../format';
 import type { RunViewState } from '../runState';
@@ -17,6 +18,43 @@ const explain = (
     which student layers already agree with their teacher layer, and compare with the final layers (the response KD, 3.2).
   </>
 );
+
+type Distribution = RunViewState['distributions'][string];
+
+function barData(d: Distribution, s: number, t: number) {
+  return d.candidates.map((c, i) => ({
+    name: `#${i + 1}${c.relevant ? ' ★' : ''}`,
+    teacher: d.teacher[t]?.[i] ?? 0,
+    student: d.student[s]?.[i] ?? 0,
+    relevant: c.relevant,
+  }));
+}
+
+/** The bars of one query at one layer pair: redrawn only when these change, in its turn (chart/stagger.ts). */
+const DistributionBars = memo(function DistributionBars({ d, s, t }: { d: Distribution; s: number; t: number }) {
+  const drawn = useStaggered(useMemo(() => ({ d, data: barData(d, s, t) }), [d, s, t]));
+  if (!drawn) return <div className="chart-pending" style={{ width: '100%', height: 240 }} aria-busy="true" />;
+  const { data } = drawn;
+  return (
+    <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${drawn.d.qid}`}>
+      <CartesianGrid strokeDasharray="3 3" vertical={false} />
+      <XAxis dataKey="name" />
+      <YAxis domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} width={40} label={{ value: 'probability', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
+      <Tooltip formatter={(v) => fmt3(Number(v))} />
+      {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
+      <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
+        {data.map((x) => (
+          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+        ))}
+      </Bar>
+      <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
+        {data.map((x) => (
+          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+        ))}
+      </Bar>
+    </BarChart>
+  );
+});
 
 export function DistributionExplorer({ state }: { state: RunViewState }) {
   const order = state.distributionOrder;
@@ -44,12 +82,7 @@ export function DistributionExplorer({ state }: { state: RunViewState }) {
     );
   }
 
-  const data = d.candidates.map((c, i) => ({
-    name: `#${i + 1}${c.relevant ? ' ★' : ''}`,
-    teacher: d.teacher[t]?.[i] ?? 0,
-    student: d.student[s]?.[i] ?? 0,
-    relevant: c.relevant,
-  }));
+  const data = barData(d, s, t);
   const kl = klDivergence(d.teacher[t] ?? [], d.student[s] ?? []);
   const isSelected = selected.some(([a, b]) => a === s && b === t);
   const pairIndex = pairs.findIndex(([a, b]) => a === s && b === t);
@@ -128,23 +161,7 @@ export function DistributionExplorer({ state }: { state: RunViewState }) {
         </>
       }
     >
-      <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${d.qid}`}>
-        <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="name" />
-        <YAxis domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} width={40} label={{ value: 'probability', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
-        <Tooltip formatter={(v) => fmt3(Number(v))} />
-        {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
-        <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
-          {data.map((x) => (
-            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-          ))}
-        </Bar>
-        <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
-          {data.map((x) => (
-            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-          ))}
-        </Bar>
-      </BarChart>
+      <DistributionBars d={d} s={s} t={t} />
     </ChartFrame>
   );
 }

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { EmbeddingEvent, ModelRole } from '../../core/train/events';
 import { ChartFrame } from '../chart/ChartFrame';
 import { SelectField } from '../controls';
@@ -22,8 +22,8 @@ function scaler(points: Point[]) {
   return (p: Point) => ({ x: PAD + (p.x - x0) * sx, y: H - PAD - (p.y - y0) * sy });
 }
 
-/** Teacher and student embeddings of the same items, side by side, linked by id. */
-export function EmbeddingMap({ state }: { state: RunViewState }) {
+/** Teacher and student embeddings of the same items, side by side, linked by id (redrawn only when new ones arrive). */
+export const EmbeddingMap = memo(function EmbeddingMap({ state }: { state: RunViewState }) {
   const ev = state.embeddings;
   const [active, setActive] = useState<string | null>(null);
   const layout = useMemo(() => {
@@ -117,4 +117,4 @@ export function EmbeddingMap({ state }: { state: RunViewState }) {
       </div>
     </ChartFrame>
   );
-}
+}, (a, b) => a.state.embeddings === b.state.embeddings);

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { ChartFrame } from '../chart/ChartFrame';
 import { textOn, viridis } from '../chart/colorScale';
 import { fmt3, fmtNum } from '../format';
@@ -19,8 +20,11 @@ const LEFT = 92;
 const TOP = 34;
 const LEGEND_W = 16;
 
-/** Teacher-layer x student-layer KL matrix as an SVG grid with a colour scale and legend. */
-export function KLHeatmap({ state }: { state: RunViewState }) {
+/**
+ * Teacher-layer x student-layer KL matrix as an SVG grid with a colour scale and legend.
+ * Redrawn only when a new matrix arrives, not with every batch of run events.
+ */
+export const KLHeatmap = memo(function KLHeatmap({ state }: { state: RunViewState }) {
   const ev = state.layerKL;
   if (!ev || ev.kl.length === 0) {
     return <ChartFrame id="kl-heatmap" title="Layer KL heatmap" formulas={['3.4', '4']} explain={explain} empty="Appears when a LEAD phase reports its first teacher-layer x student-layer KL matrix." />;
@@ -169,4 +173,4 @@ export function KLHeatmap({ state }: { state: RunViewState }) {
       </details>
     </ChartFrame>
   );
-}
+}, (a, b) => a.state.layerKL === b.state.layerKL);
