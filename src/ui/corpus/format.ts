@@ -1,5 +1,9 @@
 // Number formatting shared by the corpus views.
-export const fmtInt = (n: number) => n.toLocaleString('en-US');
+// One formatter, made once: toLocaleString builds a new Intl.NumberFormat on every call, and the
+// corpus list formats thousands of numbers per render (measured: most of a 52 ms main-thread task
+// while an upload's progress updated).
+const intFormat = new Intl.NumberFormat('en-US');
+export const fmtInt = (n: number) => intFormat.format(n);
 
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
