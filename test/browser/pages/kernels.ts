@@ -1,0 +1,232 @@
+// Test page: every fused WebGPU kernel of src/core/kernels against the composite tfjs ops it
+// replaces (forward and the gradient of sum(y * R) for a random R, both on webgpu), AdamW's
+// fused step against the per-variable one, and the kernels (tf.profile) of one step built as
+// bench's lead-de (student 2 layers, teacher 4, LEAD k = 2, joint, AdamW per model) at tiny
+// sizes: the kernel count depends on the layer structure, not on the sizes.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { fusedDense, fusedDenseGelu, fusedGelu, fusedLayerNorm, fusedSelfAttention, setFusedKernels } from '../../../src/core/kernels';
+import { leadLoss, positiveIndices } from '../../../src/core/distill/losses';
+import { LayerSelector } from '../../../src/core/distill/layers';
+import { defaultRecipe, DEFAULT_TRAIN } from '../../../src/core/distill/recipes';
+import { randomBatch } from '../../../src/core/bench/workloads';
+import { validateModelConfig } from '../../../src/core/model/config';
+import { RetrievalModel, type ModelBatch } from '../../../src/core/model/retriever';
+import { Rng } from '../../../src/core/rng';
+import { HashedWordTokenizer } from '../../../src/core/text/tokenizerHashed';
+import { SPECIAL_TOKENS } from '../../../src/core/text/tokenizerBase';
+import { AdamW, lossAndGrads } from '../../../src/core/train/optimizer';
+
+let seed = 1;
+function rnd(shape: number[], s = 1): tf.Tensor {
+  const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < d.length; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    d[i] = ((seed / 2147483648) * 2 - 1) * s;
+  }
+  return tf.tensor(d, shape);
+}
+
+/** max |a - b| / max |b| (0 when b is all 0). */
+async function rel(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const [x, y] = [await a.data(), await b.data()];
+  let m = 0;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    m = Math.max(m, Math.abs(x[i] - y[i]));
+    s = Math.max(s, Math.abs(y[i]));
+  }
+  return s > 0 ? m / s : m;
+}
+
+type F = (...xs: tf.Tensor[]) => tf.Tensor;
+
+/** Forward and gradient (w.r.t. the first nGrad inputs) errors of fused f against composite g, and the kernels f ran. */
+async function compare(f: F, g: F, xs: tf.Tensor[], nGrad = xs.length) {
+  const prof = await tf.profile(() => f(...xs));
+  const kernels = prof.kernels.map((k) => k.name);
+  const y1 = f(...xs);
+  const y2 = g(...xs);
+  const R = rnd(y1.shape);
+  const grad = (h: F) => tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(h(...a, ...xs.slice(nGrad)), R)))(xs.slice(0, nGrad));
+  const g1 = grad(f);
+  const g2 = grad(g);
+  const errors = [await rel(y1, y2)];
+  for (let i = 0; i < g1.length; i++) errors.push(await rel(g1[i], g2[i]));
+  tf.dispose([y1, y2, R, ...g1, ...g2]);
+  return { forward: errors[0], grads: errors.slice(1), kernels };
+}
+
+async function runKernelChecks() {
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const M = 24;
+  const H = 16;
+  const eps = 1e-12;
+  const ln = (v: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) => {
+    const xc = tf.sub(v, tf.mean(v, -1, true));
+    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps))), gm), bt);
+  };
+  const gelu = (z: tf.Tensor) => tf.mul(z, tf.mul(tf.add(tf.erf(tf.mul(z, Math.SQRT1_2)), 1), 0.5));
+  const x = rnd([M, H], 2);
+  const r = rnd([M, H]);
+  const gm = rnd([H]);
+  const bt = rnd([H]);
+  const mask = tf.tensor(Float32Array.from({ length: M * H }, (_, i) => (i % 3 ? 1.25 : 0)), [M, H]);
+  const W = rnd([20, H]);
+  const b = rnd([20]);
+  const N = 3;
+  const T = 8;
+  const nh = 2;
+  const dh = H / nh;
+  const scale = 1 / Math.sqrt(dh);
+  const biasData = new Float32Array(N * T);
+  biasData[T - 1] = -1e4;
+  biasData[2 * T - 2] = -1e4;
+  const bias = tf.tensor(biasData, [N, 1, 1, T]);
+  const pm = tf.tensor(Float32Array.from({ length: N * nh * T * T }, (_, i) => (i % 5 ? 1.1 : 0)), [N, nh, T, T]);
+  const aw = [rnd([H, H]), rnd([H]), rnd([H, H]), rnd([H]), rnd([H, H]), rnd([H])];
+  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [N, T, nh, dh]), [0, 2, 1, 3]);
+  const lin = (a: tf.Tensor, w: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(a, w, false, true), bb);
+  const attn = (p: tf.Tensor | null): F => (a, q1, q2, k1, k2, v1, v2) => {
+    const q = heads(tf.mul(lin(a, q1, q2), scale));
+    let probs = tf.softmax(tf.add(tf.matMul(q, heads(lin(a, k1, k2)), false, true), bias));
+    if (p) probs = tf.mul(probs, p);
+    return tf.reshape(tf.transpose(tf.matMul(probs, heads(lin(a, v1, v2))), [0, 2, 1, 3]), [N * T, H]);
+  };
+  const fAttn = (p: tf.Tensor | null): F => (a, wq, bq, wk, bk, wv, bv) =>
+    fusedSelfAttention(a as tf.Tensor2D, { wq, bq, wk, bk, wv, bv } as never, bias, p, nh, T, scale);
+  const t2 = (t: tf.Tensor) => t as tf.Tensor2D;
+  const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
+  const results: Record<string, Awaited<ReturnType<typeof compare>>> = {
+    layerNorm: await compare((a, g, bb) => fusedLayerNorm(t2(a), null, null, t1(g), t1(bb), eps), ln, [x, gm, bt]),
+    addLayerNorm: await compare((a, rr, g, bb) => fusedLayerNorm(t2(a), t2(rr), null, t1(g), t1(bb), eps), (a, rr, g, bb) => ln(tf.add(a, rr), g, bb), [x, r, gm, bt]),
+    dropAddLayerNorm: await compare(
+      (a, rr, g, bb, k) => fusedLayerNorm(t2(a), t2(rr), k, t1(g), t1(bb), eps),
+      (a, rr, g, bb, k) => ln(tf.add(tf.mul(a, k), rr), g, bb),
+      [x, r, gm, bt, mask],
+      4,
+    ),
+    gelu: await compare((a) => fusedGelu(a), gelu, [x]),
+    dense: await compare((a, w, bb) => fusedDense(t2(a), t2(w), t1(bb)), lin, [x, W, b]),
+    denseGelu: await compare((a, w, bb) => fusedDenseGelu(t2(a), t2(w), t1(bb)), (a, w, bb) => gelu(lin(a, w, bb)), [x, W, b]),
+    attention: await compare(fAttn(null), attn(null), [x, ...aw]),
+    attentionDropout: await compare(fAttn(pm), attn(pm), [x, ...aw]),
+  };
+  tf.dispose([x, r, gm, bt, mask, W, b, bias, pm, ...aw]);
+  return { backend: tf.getBackend(), results, adamw: await adamwCheck(), tensors: tf.memory().numTensors };
+}
+
+/** Two steps of AdamW (clipping on, decay on some variables) fused and per variable, from the same start. */
+async function adamwCheck() {
+  const shapes = [[30, 8], [8], [5, 7, 3], [1]];
+  const init = shapes.map((s) => rnd(s));
+  const grads = [0, 1].map(() => shapes.map((s) => rnd(s, 3)));
+  const run = async (fused: boolean) => {
+    setFusedKernels(fused);
+    try {
+      const vars = init.map((t, i) => ({ name: `w${i}`, variable: tf.variable(t.clone(), true, `adamw_${fused}_${i}`), decay: i % 2 === 0 }));
+      const opt = new AdamW(vars, { weightDecay: 0.01, clipNorm: 1.0 });
+      const norms: number[] = [];
+      for (const gs of grads) {
+        const map: tf.NamedTensorMap = {};
+        vars.forEach((v, i) => (map[v.variable.name] = gs[i]));
+        const n = opt.step(map, 1e-2);
+        norms.push((await n.data())[0]);
+        n.dispose();
+      }
+      const state = await opt.getState();
+      const values = await Promise.all(vars.map((v) => v.variable.data()));
+      opt.dispose();
+      vars.forEach((v) => v.variable.dispose());
+      return { norms, values: values.map((v) => Array.from(v)), moments: [...state.moments.values()].map((m) => Array.from(m.data)) };
+    } finally {
+      setFusedKernels(true);
+    }
+  };
+  const prof = await tf.profile(async () => {
+    await run(true);
+  });
+  const fusedKernels = prof.kernels.filter((k) => k.name === 'DistillAdamW').length;
+  const a = await run(true);
+  const c = await run(false);
+  let worst = 0;
+  const cmp = (u: number[], v: number[]) => u.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - v[i]) / Math.max(Math.abs(v[i]), 1e-3))));
+  cmp(a.norms, c.norms);
+  a.values.forEach((v, i) => cmp(v, c.values[i]));
+  a.moments.forEach((v, i) => cmp(v, c.moments[i]));
+  tf.dispose([...init, ...grads.flat()]);
+  return { maxRelError: worst, fusedKernels };
+}
+
+/** The bench's (and PhaseTrainer's) training accuracy. S: [B, N] -> scalar. */
+function accuracy(S: tf.Tensor2D, G: number): tf.Scalar {
+  return tf.tidy(() => {
+    const pos = tf.tensor1d(positiveIndices(S.shape, G), 'int32');
+    return tf.mean(tf.cast(tf.equal(tf.argMax(S, 1), pos), 'float32')) as tf.Scalar;
+  });
+}
+
+function tokenizerOf(vocab: number, hashSeed: number): HashedWordTokenizer {
+  return new HashedWordTokenizer([], vocab - SPECIAL_TOKENS.length, { hashSeed });
+}
+
+/** Kernels of one lead-de step (bench's workload, tiny sizes), and GPU bytes in use after each of `steps` steps. */
+async function runLeadDeCount(steps: number) {
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const B = 2;
+  const G = 2;
+  const Lq = 6;
+  const Lp = 8;
+  const vocab = 60;
+  const cfg = (layers: number, hidden: number, heads: number, ffn: number, initSeed: number) =>
+    validateModelConfig({ kind: 'de', layers, hidden, heads, ffn, vocabSize: vocab, maxQueryLen: Lq, maxPassageLen: Lp, initSeed });
+  const student = RetrievalModel.create(cfg(2, 16, 2, 32, 1), tokenizerOf(vocab, 1));
+  const teacher = RetrievalModel.create(cfg(4, 16, 2, 32, 2), tokenizerOf(vocab, 2));
+  const recipe = defaultRecipe('lead');
+  const o = { weightDecay: DEFAULT_TRAIN.weightDecay, clipNorm: DEFAULT_TRAIN.clipNorm };
+  const sOpt = new AdamW(student.variables(), o);
+  const tOpt = new AdamW(teacher.variables(), o);
+  const rng = new Rng(7);
+  const batch = (): ModelBatch => ({ kind: 'separate', queries: randomBatch(rng, B, Lq, vocab), passages: randomBatch(rng, B * G, Lp, vocab), groupSize: G });
+  const sBatch = batch();
+  const tBatch = batch();
+  const selector = new LayerSelector({ selection: recipe.selection, k: recipe.k, studentDepth: 2, teacherDepth: 4, resampleEvery: recipe.resampleEvery, seed: 7 });
+  const vars = [...student.trainableVariables(), ...teacher.trainableVariables()];
+  let stepIndex = 0;
+  const step = async () => {
+    const pairs = selector.at(stepIndex++);
+    const { out, grads } = lossAndGrads(() => {
+      const st = student.scoresFromBatch(sBatch, { training: true, layers: pairs.student });
+      const te = teacher.scoresFromBatch(tBatch, { training: true, layers: pairs.teacher });
+      const l = leadLoss(st, te, G, recipe);
+      return { ...l, accStudent: accuracy(st.final, G), accTeacher: accuracy(te.final, G) };
+    }, vars);
+    const norms = [sOpt.step(grads, 5e-5), tOpt.step(grads, 5e-5)];
+    tf.dispose(Object.values(grads));
+    try {
+      return (await out.total.data())[0];
+    } finally {
+      tf.dispose([out as unknown as tf.TensorContainer, norms]);
+    }
+  };
+  const prof = await tf.profile(async () => {
+    await step();
+  });
+  const byName: Record<string, number> = {};
+  for (const k of prof.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
+  const gpuBytes: number[] = [];
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    losses.push(await step());
+    gpuBytes.push((tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU);
+  }
+  sOpt.dispose();
+  tOpt.dispose();
+  student.dispose();
+  teacher.dispose();
+  return { kernels: prof.kernels.length, byName, gpuBytes, losses };
+}
+
+Object.assign(window, { runKernelChecks, runLeadDeCount, kernelsReady: true });
