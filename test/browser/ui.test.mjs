@@ -76,7 +76,8 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     const curves = (id) => page.locator(`[data-testid="chart-${id}"] path.recharts-curve`);
     await curves('losses').first().waitFor({ timeout: TIMEOUT });
     assert.equal(await curves('losses').count(), stepLosses.length, 'one curve per loss term');
-    for (const id of ['lr', 'train-acc', 'eval', 'layer-weights']) assert.ok((await curves(id).count()) >= 1, `${id} draws a curve`);
+    // Charts draw one at a time (src/ui/chart/stagger.ts): wait for each one's first curve.
+    for (const id of ['lr', 'train-acc', 'eval', 'layer-weights']) await curves(id).first().waitFor({ timeout: TIMEOUT });
     assert.ok((await page.locator('[data-testid="chart-losses"] path.recharts-curve').first().getAttribute('d')).length > 100);
 
     const kl = lastOf(lead, 'layerKL');
@@ -123,7 +124,7 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     const prod = fixture.prod.events;
     await page.getByTestId('stage-timeline').waitFor({ timeout: TIMEOUT });
     assert.equal(await page.locator('[data-testid="stage-timeline"] > li').count(), prod.filter((e) => e.type === 'stage').length);
-    assert.ok((await curves('lwf-drift').count()) >= 1);
+    await curves('lwf-drift').first().waitFor({ timeout: TIMEOUT });
     const scatter = lastOf(prod, 'rankScatter');
     assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').count(), scatter.points.length);
     assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-reference-area').count(), 1, 'the selection window is boxed');
