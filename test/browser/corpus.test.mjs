@@ -96,10 +96,24 @@ test('first visit has the built-in world; SciFact uploads with its report and BM
     assert.ok(num(await world.getByTestId('corpus-docs').innerText()) > 1000);
 
     const files = ['corpus.jsonl', 'queries.jsonl', 'qrels/train.tsv', 'qrels/test.tsv'].map((f) => path.join(SCIFACT, f));
+    // The page stays responsive while ingesting: main-thread long tasks (PerformanceObserver).
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+      }).observe({ type: 'longtask', buffered: false });
+    });
     const t1 = Date.now();
     const { ok, outcome } = await upload(page, files, { name: 'scifact' });
     assert.ok(ok, `upload failed: ${await outcome.innerText()}`);
     console.log(`  SciFact ingested in the browser in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    const longTasks = await page.evaluate(() => window.__longTasks);
+    const longest = Math.max(0, ...longTasks);
+    console.log(`  main-thread long tasks (> 50 ms) while ingesting: ${longTasks.length}, longest ${longest} ms`);
+    // The product's bar: no main-thread task over 100 ms (parsing and storing run in the ingest
+    // worker; the page only renders progress and the report; measured longest 78-92 ms on the
+    // 2-core test machine under load, React's development build).
+    assert.ok(longest <= 100, `a main-thread task took ${longest} ms while ingesting (${longTasks.join(' ')})`);
     const report = outcome.getByTestId('ingest-report');
     assert.equal(num(await report.getByTestId('report-docs').innerText()), 5183);
     assert.equal(num(await report.getByTestId('report-queries').innerText()), 1109);
