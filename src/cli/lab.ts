@@ -42,7 +42,8 @@ Options
   --prod-chain LIST     PROD teacher chain, e.g. de,ce (default) or de
   --lead-k N --lead-selection random|last|skip --lead-reweight on|off --lead-joint on|off
   --kd-form lead|prod --temperature X
-  --backend wasm|cpu    force a tfjs backend (default: self-checked choice)
+  --backend NAME        force a tfjs backend: wasm, cpu, or webgpu (Node WebGPU through the webgpu npm package;
+                        a software adapter only when forced). Default: self-checked choice
   --quiet               no progress bar
   --merge DIR,DIR,...   merge result folders (e.g. seeds run in parallel) into --out
   -h, --help`;
