@@ -6,6 +6,8 @@
 // tf.variableGrads on cpu, wasm, webgl and webgpu: only element-wise ops, reductions,
 // reshape, matMul and logSoftmax, whose gradients every backend has (no gatherND or
 // stridedSlice on the backward path). Call them inside a tidy (or variableGrads).
+// On webgpu (fused kernels on) the NLL and the KL terms run as one fused kernel each, forward
+// and backward (src/core/kernels/losses.ts: the same math); elsewhere as the composite ops.
 //
 // Layouts (section 2). A batch has B queries, each with a group of G = 1 + n passages, the
 // positive first; the batch's P = B * G passages are the concatenated groups.
@@ -17,6 +19,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { KdRecipe, LeadRecipe, ProdRecipe } from './recipes';
+import { fusedKernelsActive, fusedKl, fusedNll } from '../kernels';
 
 export type ScoreLayout = 'inbatch' | 'group';
 
@@ -108,6 +111,7 @@ function positiveMask(shape: readonly number[], G: number): tf.Tensor2D {
  * S: [B, P] or [B, G] -> scalar
  */
 export function nllLoss(S: ScoreMatrix, G: number): tf.Scalar {
+  if (fusedKernelsActive()) return fusedNll(S, scoreLayout(S.shape, G) === 'inbatch' ? G : 0);
   return tf.tidy(() => {
     const logP = tf.logSoftmax(S); // [B, N]
     const picked = tf.sum(tf.mul(logP, positiveMask(S.shape, G))); // scalar: sum_i logP[i, pos_i]
@@ -121,9 +125,26 @@ export function nllLoss(S: ScoreMatrix, G: number): tf.Scalar {
  * t, s: [B, N] logits of one shape -> scalar
  */
 export function klBatchmean(t: ScoreMatrix, s: ScoreMatrix): tf.Scalar {
+  return klTempered(t, s, 1, 1, 1);
+}
+
+/**
+ * T2 * batchmean KL(softmax(t / tauT) || softmax(s / tauS)) (tau 1: no division; T2 1: no
+ * factor), one fused kernel on webgpu. t, s: [B, N] logits of one shape -> scalar
+ */
+function klTempered(t: ScoreMatrix, s: ScoreMatrix, tauT: number, tauS: number, T2: number): tf.Scalar {
   if (t.shape[0] !== s.shape[0] || t.shape[1] !== s.shape[1]) {
     throw shapeError(`KL needs one shape, got [${t.shape.join(', ')}] and [${s.shape.join(', ')}]`);
   }
+  if (fusedKernelsActive()) return fusedKl(t, s, tauT, tauS, T2 / t.shape[0]);
+  return tf.tidy(() => {
+    const kl = klComposite(tauT === 1 ? t : tf.div(t, tauT), tauS === 1 ? s : tf.div(s, tauS));
+    return T2 === 1 ? kl : (tf.mul(kl, T2) as tf.Scalar);
+  });
+}
+
+/** The composite batchmean KL of klBatchmean. t, s: [B, N] -> scalar */
+function klComposite(t: ScoreMatrix, s: ScoreMatrix): tf.Scalar {
   return tf.tidy(() => {
     const logP = tf.logSoftmax(t); // [B, N] target log-probabilities
     const logQ = tf.logSoftmax(s); // [B, N]
@@ -140,7 +161,7 @@ export function klBatchmean(t: ScoreMatrix, s: ScoreMatrix): tf.Scalar {
 export function responseKdLead(S_t: ScoreMatrix, S_s: ScoreMatrix, tau: number, G: number): tf.Scalar {
   return tf.tidy(() => {
     const [t, s] = alignScores(S_t, S_s, G);
-    return klBatchmean(tf.div(t, tau), s);
+    return klTempered(t, s, tau, 1, 1);
   });
 }
 
@@ -151,7 +172,7 @@ export function responseKdLead(S_t: ScoreMatrix, S_s: ScoreMatrix, tau: number, 
 export function responseKdProd(S_t: ScoreMatrix, S_s: ScoreMatrix, T: number, G: number): tf.Scalar {
   return tf.tidy(() => {
     const [t, s] = alignScores(S_t, S_s, G);
-    return tf.mul(klBatchmean(tf.div(t, T), tf.div(s, T)), T * T) as tf.Scalar;
+    return klTempered(t, s, T, T, T * T);
   });
 }
 
@@ -273,7 +294,7 @@ export function leadLoss(student: ScoreSet, teacher: ScoreSet, G: number, opts: 
     if (opts.joint) {
       // The teacher's own terms; S_s is a constant here (the spec gives them to the teacher).
       const teacherNll = nllLoss(tFinal, G);
-      const teacherResponse = klBatchmean(tf.div(stopGradient(s), opts.tau), t);
+      const teacherResponse = klTempered(stopGradient(s), t, opts.tau, 1, 1);
       terms.teacherNll = teacherNll;
       terms.teacherResponse = teacherResponse;
       total = tf.addN([studentTotal, tf.mul(teacherNll, opts.wTeacher), tf.mul(teacherResponse, opts.wResponse)]) as tf.Scalar;

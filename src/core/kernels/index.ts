@@ -4,3 +4,4 @@ export { fusedLayerNorm } from './layerNorm';
 export { fusedDense, fusedDenseGelu, fusedGelu } from './dense';
 export { fusedSelfAttention, type AttentionWeights } from './attention';
 export { fusedAdamW, type FusedAdamWScalars, type FusedAdamWSlot } from './adamw';
+export { fusedKl, fusedNll } from './losses';

@@ -5,8 +5,8 @@
 // sizes: the kernel count depends on the layer structure, not on the sizes.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { fusedDense, fusedDenseGelu, fusedGelu, fusedLayerNorm, fusedSelfAttention, setFusedKernels } from '../../../src/core/kernels';
-import { leadLoss, positiveIndices } from '../../../src/core/distill/losses';
+import { fusedDense, fusedDenseGelu, fusedGelu, fusedKl, fusedLayerNorm, fusedNll, fusedSelfAttention, setFusedKernels } from '../../../src/core/kernels';
+import { leadLoss, nllLoss, positiveIndices, responseKdLead, responseKdProd } from '../../../src/core/distill/losses';
 import { LayerSelector } from '../../../src/core/distill/layers';
 import { defaultRecipe, DEFAULT_TRAIN } from '../../../src/core/distill/recipes';
 import { randomBatch } from '../../../src/core/bench/workloads';
@@ -40,6 +40,16 @@ async function rel(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 }
 
 type F = (...xs: tf.Tensor[]) => tf.Tensor;
+
+/** f's value with the fused kernels off (losses.ts's composite ops, on webgpu too). */
+function composite<T>(f: () => T): T {
+  setFusedKernels(false);
+  try {
+    return f();
+  } finally {
+    setFusedKernels(true);
+  }
+}
 
 /** Forward and gradient (w.r.t. the first nGrad inputs) errors of fused f against composite g, and the kernels f ran. */
 async function compare(f: F, g: F, xs: tf.Tensor[], nGrad = xs.length) {
@@ -97,6 +107,11 @@ async function runKernelChecks() {
   const fAttn = (p: tf.Tensor | null): F => (a, wq, bq, wk, bk, wv, bv) =>
     fusedSelfAttention(a as tf.Tensor2D, { wq, bq, wk, bk, wv, bv } as never, bias, p, nh, T, scale);
   const t2 = (t: tf.Tensor) => t as tf.Tensor2D;
+  const LB = 4;
+  const LG = 3;
+  const lt = rnd([LB, LB * LG], 4);
+  const ls = rnd([LB, LB * LG], 4);
+  const lgroup = rnd([LB, LG], 4);
   const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
   const results: Record<string, Awaited<ReturnType<typeof compare>>> = {
     layerNorm: await compare((a, g, bb) => fusedLayerNorm(t2(a), null, null, t1(g), t1(bb), eps), ln, [x, gm, bt]),
@@ -112,8 +127,13 @@ async function runKernelChecks() {
     denseGelu: await compare((a, w, bb) => fusedDenseGelu(t2(a), t2(w), t1(bb)), (a, w, bb) => gelu(lin(a, w, bb)), [x, W, b]),
     attention: await compare(fAttn(null), attn(null), [x, ...aw]),
     attentionDropout: await compare(fAttn(pm), attn(pm), [x, ...aw]),
+    // The losses against losses.ts's own composite code (fused kernels off): B = 4, G = 3.
+    klLead: await compare((t, s) => fusedKl(t2(t), t2(s), 0.5, 1, 1 / LB), (t, s) => composite(() => responseKdLead(t2(t), t2(s), 0.5, LG)), [lt, ls]),
+    klProd: await compare((t, s) => fusedKl(t2(t), t2(s), 2, 2, 4 / LB), (t, s) => composite(() => responseKdProd(t2(t), t2(s), 2, LG)), [lt, ls]),
+    nllInBatch: await compare((s) => fusedNll(t2(s), LG), (s) => composite(() => nllLoss(t2(s), LG)), [ls]),
+    nllGroup: await compare((s) => fusedNll(t2(s), 0), (s) => composite(() => nllLoss(t2(s), LG)), [lgroup]),
   };
-  tf.dispose([x, r, gm, bt, mask, W, b, bias, pm, ...aw]);
+  tf.dispose([x, r, gm, bt, mask, W, b, bias, pm, ...aw, lt, ls, lgroup]);
   return { backend: tf.getBackend(), results, adamw: await adamwCheck(), tensors: tf.memory().numTensors };
 }
 
