@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import type { ExportedFiles } from '../core/model/hf';
 import type { ParsedRun, Rankings } from '../core/eval/trec';
 import { CompareView } from './compare/CompareView';
+import { PublishedResults } from './compare/PublishedResults';
 import type { CompareRun } from './compare/compareRun';
 import { runConfigErrors, type RunConfig } from './config/runConfig';
 import { ExportView, type ExportSource } from './export/ExportView';
@@ -160,7 +161,12 @@ export function LabShell({ backend, dataPanel, run, runName, runs, config, onCon
             {id === 'recipe' && <RecipeView config={config} onChange={onConfigChange} onLaunch={actions.onLaunch} onLaunchGroup={actions.onLaunchGroup} pageUrl={pageUrl} urlError={configUrlError} />}
             {id === 'run' && runControls}
             {id === 'run' && <RunDashboard state={run} runName={runName} />}
-            {id === 'compare' && <CompareView runs={runs} />}
+            {id === 'compare' && (
+              <>
+                <CompareView runs={runs} />
+                <PublishedResults />
+              </>
+            )}
             {id === 'export' && (
               <ExportView
                 config={config}

@@ -214,6 +214,13 @@ test('the lab page shows the shell: status line, tabs, empty run and compare sta
     await page.getByTestId('status-backend').getByText('cpu').waitFor({ timeout: 240_000 });
     await showView(page, 'compare');
     assert.match(await page.getByTestId('compare-empty').innerText(), /No finished runs yet/);
+    // The committed results (public/results/world-default/results.json), served with the page.
+    const published = JSON.parse(readFileSync(new URL('../../public/results/world-default/results.json', import.meta.url), 'utf8'));
+    const study = page.getByTestId('published-world-default');
+    await study.waitFor({ timeout: TIMEOUT });
+    assert.equal(await study.locator('tbody tr').count(), published.summary.length);
+    const kd = published.summary.find((r) => r.recipe === 'kd');
+    assert.match(await study.innerText(), new RegExp(`response KD\\s+${kd.seeds}\\s+${kd.metrics['mrr@10'].mean.toFixed(4)} ± ${kd.metrics['mrr@10'].std.toFixed(4)}`));
     await showView(page, 'data');
     await page.getByTestId('backend-name').waitFor({ timeout: TIMEOUT });
     assert.equal(await page.getByTestId('backend-name').innerText(), 'cpu');
