@@ -188,7 +188,8 @@ async function optimizerSteps(
   const names = Object.keys(w0);
   const vars: OptimizedVariable[] = names.map((n) => ({
     name: CHECKPOINT_NAMES[n] ?? n,
-    variable: tf.variable(tf.tensor(w0[n].data, w0[n].shape)),
+    // tf.variable shares the initial tensor's data and keeps it counted: free that tensor.
+    variable: tf.tidy(() => tf.variable(tf.tensor(w0[n].data, w0[n].shape))),
     decay: appliesWeightDecay(CHECKPOINT_NAMES[n] ?? n),
   }));
   const opt = make(vars, { weightDecay: DEFAULT_TRAIN.weightDecay, clipNorm: DEFAULT_TRAIN.clipNorm });
