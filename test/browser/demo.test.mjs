@@ -8,6 +8,11 @@ import { launch, openPage, artifact } from './harness.mjs';
 
 const BACKEND = process.env.DEMO_BACKEND ?? 'webgpu';
 const RUN_TIMEOUT = 15 * 60_000;
+// The reload-and-resume test checks checkpoints, IndexedDB and the series, which do not depend on
+// the backend; on SwiftShader a second WebGPU demo costs ~8 minutes of CI, so it runs on wasm
+// unless RESUME_BACKEND says otherwise (the first-visit test above and prod.test.mjs and
+// journey.test.mjs train on WebGPU).
+const RESUME_BACKEND = process.env.RESUME_BACKEND ?? 'wasm';
 
 /** Records main-thread long tasks (the responsiveness bar: none over 100 ms while training). */
 async function watchLongTasks(page) {
@@ -90,10 +95,10 @@ async function storedSteps(page) {
   });
 }
 
-test('a reload in the middle of a run, then Resume: it continues from its checkpoint and finishes', { timeout: RUN_TIMEOUT }, async () => {
+test(`a reload in the middle of a run on ${RESUME_BACKEND}, then Resume: it continues from its checkpoint and finishes`, { timeout: RUN_TIMEOUT }, async () => {
   const browser = await launch();
   try {
-    const { page } = await openPage(browser, `/?backend=${BACKEND}#run`);
+    const { page } = await openPage(browser, `/?backend=${RESUME_BACKEND}#run`);
     await page.getByTestId('start-demo').click();
     // The quick demo checkpoints every 10 steps: wait until the teacher is past its first one.
     await page.waitForFunction(() => /teacher0|teacher/.test(document.body.innerText) && document.querySelectorAll('[data-testid="run-dashboard"] svg path.recharts-curve').length > 0, null, { timeout: RUN_TIMEOUT });
