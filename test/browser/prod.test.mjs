@@ -77,9 +77,11 @@ test(`a short PROD chain (DE then CE teacher, refresh, LwF, data-progressive) tr
             refreshNegatives: true,
             refreshTopM: 10,
             lwf: true,
-            // A wide selection window (any query whose passage the student has in its top 30 and the
-            // teacher re-ranks into its top 30), so that tiny, briefly trained models select a batch.
-            dataProgressive: { ...prod.dataProgressive, rankLow: 1, rankHigh: 30, teacherRank: 30, steps: 3, lr: 2e-2, rerankDepth: 30, maxQueries: 40 },
+            // A wide selection window (any query whose passage the student has in its top 60 of the
+            // 226 passages and the teacher re-ranks into its top 60), so that tiny, briefly trained
+            // models select at least a batch (4): with top 30 a CI run once selected only 2 of 40
+            // queries and the stage was skipped.
+            dataProgressive: { ...prod.dataProgressive, rankLow: 1, rankHigh: 60, teacherRank: 60, steps: 3, lr: 2e-2, rerankDepth: 60, maxQueries: 40 },
           },
         ],
         negativesDepth: 10,
