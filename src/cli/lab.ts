@@ -42,6 +42,9 @@ Options
   --prod-chain LIST     PROD teacher chain, e.g. de,ce (default) or de
   --lead-k N --lead-selection random|last|skip --lead-reweight on|off --lead-joint on|off
   --kd-form lead|prod --temperature X
+  --self-supervised auto|always|never   self-supervised pairs from the documents (inverse cloze, title,
+                        crops): auto = only without training qrels (default); always = added to them
+  --pairs-per-doc N     self-supervised pairs per document (default 1)
   --backend NAME        force a tfjs backend: wasm, cpu, or webgpu (Node WebGPU through the webgpu npm package;
                         a software adapter only when forced). Default: self-checked choice
   --quiet               no progress bar
@@ -87,6 +90,8 @@ const { values: a } = parseArgs({
     'lead-joint': { type: 'string' },
     'kd-form': { type: 'string' },
     temperature: { type: 'string' },
+    'self-supervised': { type: 'string' },
+    'pairs-per-doc': { type: 'string' },
     backend: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     merge: { type: 'string' },
@@ -183,6 +188,10 @@ async function main(): Promise<void> {
     }
     recipes.push(rec);
   }
+  const ssMode = a['self-supervised'] ?? 'auto';
+  if (ssMode !== 'auto' && ssMode !== 'always' && ssMode !== 'never') fail(`--self-supervised must be auto, always or never, got "${ssMode}"`);
+  const perDoc = num('pairs-per-doc') ?? 1;
+  if (!Number.isInteger(perDoc) || perDoc < 1) fail(`--pairs-per-doc must be an integer >= 1, got ${perDoc}`);
   const needTeachers = recipes.some((r) => r.kind !== 'baseline');
   const usedTeachers = needTeachers ? (recipes.some((r) => r.kind === 'prod') ? teachers : teachers.slice(0, 1)) : [];
 
@@ -226,6 +235,7 @@ async function main(): Promise<void> {
       studentTrain: { ...base.studentTrain, ...train, steps: studentSteps, lr: num('lr') ?? base.studentTrain.lr },
       recipes,
       evalSplit: split,
+      selfSupervised: { mode: ssMode, perDoc },
     };
     log(`\n== seed ${seed} ==`);
     let lastDraw = 0;

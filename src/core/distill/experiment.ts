@@ -75,6 +75,12 @@ export interface ExperimentConfig {
   negativesDepth: number;
   /** Candidates a CE or ColBERT model re-ranks at evaluation. */
   rerankDepth: number;
+  /**
+   * Self-supervised training pairs (inverse cloze, title -> body, random crops): 'auto' adds
+   * them only when the corpus has no training qrels; 'always' adds `perDoc` per document to the
+   * judged pairs (small judged sets such as SciFact's 809 queries). Default 'auto', 1 per doc.
+   */
+  selfSupervised?: { mode: 'auto' | 'always' | 'never'; perDoc: number };
 }
 
 /**
@@ -280,7 +286,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
   const bm25Res = evaluateRankings(corpus, bm25Eval, evalQrels);
   push(toResult('bm25', cfg, corpus, bm25Eval, bm25Res, t0));
 
-  const examples = buildExamples(corpus, { seed: cfg.seed });
+  const examples = buildExamples(corpus, { seed: cfg.seed, selfSupervised: cfg.selfSupervised?.mode, perDoc: cfg.selfSupervised?.perDoc });
   const positives = new Map<string, Set<number>>();
   for (const ex of examples) {
     let s = positives.get(ex.qid);
