@@ -6,17 +6,25 @@ export class DistillLabError extends Error {
   readonly details?: Record<string, unknown>;
   constructor(message: string, details?: Record<string, unknown>) {
     super(message);
-    this.name = new.target.name;
+    this.name = 'DistillLabError';
     this.details = details;
   }
 }
 
+// Each class names itself in a field: a production build minifies class names, so
+// `new.target.name` would cross the worker boundary as "Y3" instead of "CheckpointError".
+
 /** WebGPU is missing or unusable in this browser. */
-export class WebGPUUnavailableError extends DistillLabError {}
+export class WebGPUUnavailableError extends DistillLabError {
+  override name = 'WebGPUUnavailableError';
+}
 /** A backend's start-up self-check disagreed with the CPU reference. */
-export class BackendSelfCheckError extends DistillLabError {}
+export class BackendSelfCheckError extends DistillLabError {
+  override name = 'BackendSelfCheckError';
+}
 /** A corpus file could not be parsed; names file, line and reason. */
 export class CorpusFormatError extends DistillLabError {
+  override name = 'CorpusFormatError';
   constructor(
     message: string,
     readonly file?: string,
@@ -31,17 +39,29 @@ export class CorpusFormatError extends DistillLabError {
   }
 }
 /** The browser refused to store more data (IndexedDB QuotaExceededError). */
-export class StorageQuotaError extends DistillLabError {}
+export class StorageQuotaError extends DistillLabError {
+  override name = 'StorageQuotaError';
+}
 /** A loss became NaN or infinite during training. */
-export class NonFiniteLossError extends DistillLabError {}
+export class NonFiniteLossError extends DistillLabError {
+  override name = 'NonFiniteLossError';
+}
 /** A configuration object failed validation. */
-export class ConfigError extends DistillLabError {}
+export class ConfigError extends DistillLabError {
+  override name = 'ConfigError';
+}
 /** A checkpoint (ours or Hugging Face) is malformed, mismatched or corrupt. */
-export class CheckpointError extends DistillLabError {}
+export class CheckpointError extends DistillLabError {
+  override name = 'CheckpointError';
+}
 /** The user cancelled a long operation. */
-export class CancelledError extends DistillLabError {}
+export class CancelledError extends DistillLabError {
+  override name = 'CancelledError';
+}
 /** A request or message violated the page <-> worker protocol. */
-export class ProtocolError extends DistillLabError {}
+export class ProtocolError extends DistillLabError {
+  override name = 'ProtocolError';
+}
 
 const registry = {
   DistillLabError,

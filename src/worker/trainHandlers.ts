@@ -28,7 +28,9 @@ function lockManager(): LockManager | null {
   return nav?.locks ?? null;
 }
 
-export class RunLockedError extends DistillLabError {}
+export class RunLockedError extends DistillLabError {
+  override name = 'RunLockedError';
+}
 
 /**
  * The stored series is append-only. A run resumed from a checkpoint at step k re-emits the
