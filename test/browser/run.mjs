@@ -1,11 +1,18 @@
-// Runs the browser tests: makes sure Chromium is there, serves the app with Vite on
-// localhost, then runs every test/browser/*.test.mjs with node's test runner, one at a time.
+// Runs the browser tests: makes sure Chromium is there, serves the app on localhost, then runs
+// every test/browser/*.test.mjs with node's test runner, one at a time.
+//
+// The app is served as a production build (`vite build`, then Vite's preview server, with the
+// same cross-origin isolation headers), as a user's `npm run build` would ship it: React's
+// development build times every component render and makes the main-thread budget of the
+// responsiveness test (no task over 100 ms) unmeasurable, and a build cannot be reloaded
+// half-way through a test by an edit under src/. The test pages under test/browser/pages are
+// built alongside. BROWSER_TEST_SERVER=dev serves Vite's dev server instead (for debugging).
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -64,15 +71,37 @@ if (files.length === 0) {
 }
 
 const port = await freePort();
-const server = await createServer({ root, configFile: path.join(root, 'vite.config.ts'), server: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn', clearScreen: false });
-await server.listen();
+const configFile = path.join(root, 'vite.config.ts');
+const mode = process.env.BROWSER_TEST_SERVER === 'dev' ? 'dev' : 'build';
+let server;
+if (mode === 'dev') {
+  server = await createServer({ root, configFile, server: { port, strictPort: true, host: '127.0.0.1', hmr: false }, logLevel: 'warn', clearScreen: false });
+  await server.listen();
+} else {
+  const outDir = path.join(root, 'node_modules/.cache/distill-lab-browser-tests');
+  const page = (name) => path.join(here, 'pages', `${name}.html`);
+  const t0 = Date.now();
+  await build({
+    root,
+    configFile,
+    logLevel: 'warn',
+    clearScreen: false,
+    build: {
+      outDir,
+      emptyOutDir: true,
+      rollupOptions: { input: { main: path.join(root, 'index.html'), golden: page('golden'), kernels: page('kernels'), views: page('views') } },
+    },
+  });
+  console.log(`built the lab and the test pages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  server = await preview({ root, configFile, build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+}
 const url = `http://127.0.0.1:${port}`;
-console.log(`serving the lab at ${url}`);
+console.log(`serving the lab (${mode === 'dev' ? "Vite's dev server" : 'production build'}) at ${url}`);
 
 const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   env: { ...process.env, DISTILL_LAB_URL: url, CHROMIUM_PATH: chromiumPath },
 });
 const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
-await server.close();
+await (mode === 'dev' ? server.close() : server.close?.() ?? server.httpServer.close());
 process.exit(code);
