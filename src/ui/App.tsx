@@ -65,6 +65,7 @@ export function App() {
           run={controller.state}
           runName={controller.active?.name}
           runControls={<RunControlPanel c={controller} />}
+          runStatus={controller.status}
           runs={runs}
           config={config}
           onConfigChange={setConfig}

@@ -57,7 +57,11 @@ export interface LabShellProps {
   banner?: ReactNode;
   /** Start / pause / resume and the results table, shown above the run dashboard. */
   runControls?: ReactNode;
+  /** The current run's state, for the Run tab's badge (live while it trains, then paused/done/failed). */
+  runStatus?: 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'failed';
 }
+
+const RUN_BADGE: Partial<Record<NonNullable<LabShellProps['runStatus']>, string>> = { starting: 'live', running: 'live', paused: 'paused', done: 'done', failed: 'failed' };
 
 function viewFromHash(): ViewId {
   const h = window.location.hash.replace(/^#/, '');
@@ -65,7 +69,7 @@ function viewFromHash(): ViewId {
 }
 
 /** The lab's shell: status line, tabs for every view, and the guided tour. */
-export function LabShell({ backend, dataPanel, run, runName, runs, config, onConfigChange, configUrlError, pageUrl, actions = {}, banner, runControls }: LabShellProps) {
+export function LabShell({ backend, dataPanel, run, runName, runs, config, onConfigChange, configUrlError, pageUrl, actions = {}, banner, runControls, runStatus }: LabShellProps) {
   const [view, setView] = useState<ViewId>(viewFromHash);
   const select = useCallback((v: ViewId) => {
     setView(v);
@@ -80,10 +84,12 @@ export function LabShell({ backend, dataPanel, run, runName, runs, config, onCon
   const tour = useTourMemory();
   const problems = useMemo(() => Object.keys(runConfigErrors(config)).length, [config]);
   const live = run.eventCount > 0;
+  // Without a status (the fixture page), events mean a run is shown.
+  const runBadge = runStatus ? RUN_BADGE[runStatus] : live ? 'live' : undefined;
   const tabs: TabDef<ViewId>[] = VIEW_IDS.map((id) => ({
     id,
     label: VIEW_LABEL[id],
-    badge: id === 'run' && live ? 'live' : id === 'compare' && runs.length ? String(runs.length) : id === 'recipe' && problems ? '!' : undefined,
+    badge: id === 'run' && runBadge ? runBadge : id === 'compare' && runs.length ? String(runs.length) : id === 'recipe' && problems ? '!' : undefined,
   }));
   const steps: TourStep<ViewId>[] = [
     {
@@ -110,7 +116,7 @@ export function LabShell({ backend, dataPanel, run, runName, runs, config, onCon
       body: <p>Once a run starts, its loss terms, learning rate, accuracy and held-out metrics draw here live, followed by views inside the models’ layers.</p>,
     },
     {
-      id: 'run-live', view: 'run', title: 'The run is live', ready: live,
+      id: 'run-live', view: 'run', title: 'Reading a run', ready: live,
       body: <p>The top charts are the phase’s loss terms (one line per formula), learning rate and train accuracy; pick another phase to look back. Held-out metrics join the teacher’s and student’s curves after each evaluation. Every chart exports as SVG or PNG.</p>,
     },
     {
@@ -158,7 +164,7 @@ export function LabShell({ backend, dataPanel, run, runName, runs, config, onCon
             {active && <TourCallout steps={steps} view={id} tour={tour} onGoto={select} viewLabel={(v) => VIEW_LABEL[v]} />}
             {id === 'data' && dataPanel}
             {id === 'models' && <ModelsView config={config} onChange={onConfigChange} onImportCheckpoint={actions.onImportCheckpoint} importStatus={actions.importStatus} library={actions.modelLibrary} />}
-            {id === 'recipe' && <RecipeView config={config} onChange={onConfigChange} onLaunch={actions.onLaunch} onLaunchGroup={actions.onLaunchGroup} pageUrl={pageUrl} urlError={configUrlError} />}
+            {id === 'recipe' && <RecipeView config={config} onChange={onConfigChange} onLaunch={actions.onLaunch} onLaunchGroup={actions.onLaunchGroup} pageUrl={pageUrl} urlError={configUrlError} corpora={actions.modelLibrary?.corpora} onRefreshCorpora={actions.modelLibrary?.onRefresh} />}
             {id === 'run' && runControls}
             {id === 'run' && <RunDashboard state={run} runName={runName} />}
             {id === 'compare' && (

@@ -44,7 +44,8 @@ export function fmtDiff(v: number): string {
 }
 
 /** A p-value: "< 0.001" below a thousandth, else 3 decimals. */
-export const fmtP = (p: number): string => (!Number.isFinite(p) ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+/** "p = 0.042", "p < 0.001" or "p = –" (not computable). */
+export const fmtP = (p: number): string => (!Number.isFinite(p) ? 'p = –' : p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 
 /** Cuts text to n characters with an ellipsis. */
 export function truncate(s: string, n: number): string {

@@ -25,14 +25,14 @@ const shot = async (page, name) => {
 };
 const TIMEOUT = 180_000;
 
-/** The run config pasted into the Recipe tab: tiny models, a few steps, LEAD, on the uploaded corpus. */
-function journeyConfig(corpusId) {
+/** The run config pasted into the Recipe tab: tiny models, a few steps, LEAD (the corpus is picked after). */
+function journeyConfig() {
   const lens = { maxQueryLen: 16, maxPassageLen: 24, maxPositions: 64, dropout: { hidden: 0, attention: 0 } };
   return {
     version: 1,
     name: 'journey LEAD',
     seed: 1,
-    corpus: corpusId,
+    corpus: null,
     teachers: [{ name: 'teacher (DE 2 x 32)', shape: { kind: 'de', layers: 2, hidden: 32, heads: 2, ffn: 64, ...lens }, tokenizer: { kind: 'wordpiece', vocabSize: 1500 } }],
     student: { name: 'student (DE 2 x 16)', shape: { kind: 'de', layers: 2, hidden: 16, heads: 2, ffn: 32, ...lens }, tokenizer: { kind: 'hashed-word', words: 1000, buckets: 495 } },
     recipe: { kind: 'lead', k: 2, resampleEvery: 2 },
@@ -117,11 +117,16 @@ test('journey: upload SciFact, train LEAD, export the student, import it back, e
     await shot(page, 'data');
     lap('uploaded');
 
-    // ---- Recipe: the run config (corpus, tiny sizes, LEAD) loaded as a user pastes it, then launched.
+    // ---- Recipe: the run config (tiny sizes, LEAD) loaded as a user pastes it, the uploaded corpus
+    // picked in the corpus picker, then launched.
     await selectTab(page, 'Recipe');
-    await page.getByTestId('import-config-text').fill(JSON.stringify(journeyConfig(corpusId)));
+    await page.getByTestId('import-config-text').fill(JSON.stringify(journeyConfig()));
     await page.getByTestId('import-config-apply').click();
     assert.match(await page.getByTestId('import-config-message').innerText(), /Loaded “journey LEAD”/);
+    const picker = page.getByTestId('run-corpus');
+    await picker.focus();
+    await page.locator(`[data-testid="run-corpus"] option[value="${corpusId}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+    await picker.selectOption(corpusId);
     await shot(page, 'recipe');
     await page.getByTestId('launch-run').click();
     const tRun = Date.now();
@@ -137,6 +142,7 @@ test('journey: upload SciFact, train LEAD, export the student, import it back, e
     await shot(page, 'run');
     const run = await storedRun(page, 'journey LEAD');
     assert.equal(run?.status, 'done');
+    assert.equal(run.corpusId, corpusId, 'the run trained on the corpus picked in the Recipe tab');
     const logs = await storedLogs(page, run.id);
     assert.ok(logs.includes('training on the webgpu backend'), `the run trained on WebGPU (its log: ${logs.slice(0, 3).join(' | ')})`);
     const reported = run.summary.results.find((r) => r.recipe === 'lead');

@@ -71,6 +71,8 @@ function SeriesChartNow({ lines, xLabel, yLabel, height = 240, markers = [], env
         dataKey="x"
         domain={['dataMin', 'dataMax']}
         allowDuplicatedCategory={false}
+        // The x axis counts steps: no 2.5-step ticks on a short phase.
+        allowDecimals={false}
         tickFormatter={fmtNum}
         label={{ value: xLabel, position: 'insideBottom', offset: -10 }}
       />

@@ -244,13 +244,13 @@ function PairedTest({ runs }: { runs: CompareRun[] }) {
               <div>
                 <dt>Paired randomisation test</dt>
                 <dd data-testid="permutation-p">
-                  p = {fmtP(result.permutation.p)} ({result.permutation.iterations.toLocaleString('en-US')} sign flips, seed {result.permutation.seed})
+                  {fmtP(result.permutation.p)} ({result.permutation.iterations.toLocaleString('en-US')} sign flips, seed {result.permutation.seed})
                 </dd>
               </div>
               <div>
                 <dt>Paired t-test</dt>
                 <dd>
-                  t = {Number.isFinite(result.tTest.t) ? result.tTest.t.toFixed(3) : '∞'}, df = {result.tTest.df}, p = {fmtP(result.tTest.p)}
+                  t = {Number.isFinite(result.tTest.t) ? result.tTest.t.toFixed(3) : '∞'}, df = {result.tTest.df}, {fmtP(result.tTest.p)}
                 </dd>
               </div>
             </dl>

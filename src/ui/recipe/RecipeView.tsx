@@ -1,7 +1,7 @@
 import { useMemo, useRef } from 'react';
 import { DEFAULT_TRAIN, defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind, type TrainSettings } from '../../core/distill/recipes';
 import { Explain } from '../Explain';
-import { NumberField, TextField } from '../controls';
+import { NumberField, SelectField, TextField } from '../controls';
 import { getPath, setPath } from '../config/ablation';
 import { runConfigErrors, type RunConfig } from '../config/runConfig';
 import { AblationBuilder } from './AblationBuilder';
@@ -20,10 +20,24 @@ export interface RecipeViewProps {
   pageUrl: string;
   /** An error from a ?config= in the address the page was opened with. */
   urlError?: string | null;
+  /** Corpora stored in this browser (the run trains on one of them); undefined: not listed yet. */
+  corpora?: { id: string; name: string }[];
+  /** Lists the stored corpora again (called when the corpus picker gets focus). */
+  onRefreshCorpora?: () => void;
+}
+
+const BUILTIN_WORLD = 'world:default';
+
+/** The options of the corpus picker: the built-in world first, then uploads; an unknown id is kept and flagged. */
+function corpusOptions(current: string | null, corpora: { id: string; name: string }[] | undefined) {
+  const opts = [{ value: '', label: 'Built-in world (default)' }];
+  for (const c of corpora ?? []) if (c.id !== BUILTIN_WORLD) opts.push({ value: c.id, label: c.name === c.id ? c.id : `${c.name} (${c.id})` });
+  if (current && current !== BUILTIN_WORLD && !opts.some((o) => o.value === current)) opts.push({ value: current, label: `${current} (not stored here)` });
+  return opts;
 }
 
 /** Recipe, knobs with defaults and help, training settings, launch, ablations, sharing. */
-export function RecipeView({ config, onChange, onLaunch, onLaunchGroup, pageUrl, urlError }: RecipeViewProps) {
+export function RecipeView({ config, onChange, onLaunch, onLaunchGroup, pageUrl, urlError, corpora, onRefreshCorpora }: RecipeViewProps) {
   const errors = useMemo(() => runConfigErrors(config), [config]);
   // Edits of each kind survive switching to another and back.
   const kept = useRef(new Map<RecipeKind, Recipe>());
@@ -35,7 +49,11 @@ export function RecipeView({ config, onChange, onLaunch, onLaunchGroup, pageUrl,
     setRecipe(kept.current.get(kind) ?? defaultRecipe(kind));
   };
   const defaults = defaultRecipe(recipe.kind);
-  const errorCount = Object.keys(errors).length;
+  const corpusMissing =
+    corpora !== undefined && config.corpus && config.corpus !== BUILTIN_WORLD && !corpora.some((c) => c.id === config.corpus)
+      ? `"${config.corpus}" is not stored in this browser: upload it in the Data tab, or pick another corpus`
+      : null;
+  const errorCount = Object.keys(errors).length + (corpusMissing ? 1 : 0);
   return (
     <div className="recipe-view" data-testid="recipe-view">
       {urlError && (
@@ -97,6 +115,17 @@ export function RecipeView({ config, onChange, onLaunch, onLaunchGroup, pageUrl,
         </Explain>
         <div className="field-grid">
           <TextField label="Run name" value={config.name} onChange={(name) => onChange({ ...config, name })} />
+          <div onFocus={onRefreshCorpora}>
+            <SelectField
+              label="Corpus"
+              value={config.corpus && config.corpus !== BUILTIN_WORLD ? config.corpus : ''}
+              options={corpusOptions(config.corpus, corpora)}
+              onChange={(v) => onChange({ ...config, corpus: v === '' ? null : v })}
+              hint="What the run trains and is evaluated on: its training queries (or self-supervised pairs when it has none) and its test queries. Upload your own in the Data tab."
+              error={corpusMissing}
+              testId="run-corpus"
+            />
+          </div>
           <NumberField label="Seed" value={config.seed} onChange={(v) => onChange({ ...config, seed: v ?? NaN })} hint={seedHelp()} error={errors.seed} testId="seed" />
           {TRAIN_KNOBS.map((k) => (
             <KnobField
