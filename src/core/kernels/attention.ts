@@ -10,7 +10,7 @@
 // a second one, and nothing of [N, nh, T, T] is held between the passes).
 
 import * as tf from '@tensorflow/tfjs';
-import { colSumProgram, f32, mulProgram, program, reduceSnippet, registerOnce, runKernel, withRunner, type Runner } from './webgpu';
+import { colSumProgram, f32, mulProgram, program, reduceSnippet, registerOnce, rowPerThread, runKernel, withRunner, type Runner } from './webgpu';
 
 const ATTN = 'DistillSelfAttention';
 const ATTN_MASK = 'DistillSelfAttentionDrop';
@@ -26,6 +26,20 @@ interface AttnAttrs {
 /** S [R, T] scores (R = N nh T rows), bias [N, T] -> softmax(scale S + bias) rows. */
 function softmaxProgram(N: number, nh: number, T: number, scale: number) {
   const rows = N * nh * T;
+  if (rowPerThread(T)) {
+    // One invocation per row: max, sum of exponentials, then the normalised row.
+    return program(`attn_softmax_row_${N}_${nh}_${T}_${scale}`, ['S', 'Bias'], [rows, T], rows, `
+  fn main(index : i32) {
+    if (index >= ${rows}) { return; }
+    let n = index / ${nh * T};
+    let o = index * ${T};
+    var m = -3.402823e+38;
+    for (var c = 0; c < ${T}; c++) { m = max(m, S[o + c] * ${f32(scale)} + Bias[n * ${T} + c]); }
+    var e = 0.0;
+    for (var c = 0; c < ${T}; c++) { e = e + exp(S[o + c] * ${f32(scale)} + Bias[n * ${T} + c] - m); }
+    for (var c = 0; c < ${T}; c++) { result[o + c] = exp(S[o + c] * ${f32(scale)} + Bias[n * ${T} + c] - m) / e; }
+  }`);
+  }
   return program(`attn_softmax_${N}_${nh}_${T}_${scale}`, ['S', 'Bias'], [rows, T], rows * WG, `
   var<workgroup> mx : array<f32, ${WG}>;
   ${reduceSnippet(WG)}
@@ -52,6 +66,16 @@ function softmaxProgram(N: number, nh: number, T: number, scale: number) {
 
 /** P, dP (already times the mask) [R, T] -> scale P (dP - rowsum(dP P)). */
 function softmaxGradProgram(rows: number, T: number, scale: number) {
+  if (rowPerThread(T)) {
+    return program(`attn_softmax_grad_row_${rows}_${T}_${scale}`, ['P', 'Dp'], [rows, T], rows, `
+  fn main(index : i32) {
+    if (index >= ${rows}) { return; }
+    let o = index * ${T};
+    var dot = 0.0;
+    for (var c = 0; c < ${T}; c++) { dot = dot + Dp[o + c] * P[o + c]; }
+    for (var c = 0; c < ${T}; c++) { result[o + c] = ${f32(scale)} * P[o + c] * (Dp[o + c] - dot); }
+  }`);
+  }
   return program(`attn_softmax_grad_${rows}_${T}_${scale}`, ['P', 'Dp'], [rows, T], rows * WG, `
   ${reduceSnippet(WG)}
   fn main(index : i32) {

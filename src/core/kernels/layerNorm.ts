@@ -7,7 +7,7 @@
 // Saved for the backward pass: gamma, the mask, and one [M, H + 1] buffer (xhat, rstd).
 
 import * as tf from '@tensorflow/tfjs';
-import { colSumProgram, copyProgram, f32, mulProgram, program, reduceSnippet, registerOnce, runKernel, withRunner } from './webgpu';
+import { colSumProgram, copyProgram, f32, mulProgram, program, reduceSnippet, registerOnce, rowPerThread, runKernel, withRunner } from './webgpu';
 
 const WG = 64;
 
@@ -23,6 +23,23 @@ interface LnAttrs {
 function statsProgram(M: number, H: number, eps: number, variant: Variant) {
   const inputs = variant === 'plain' ? ['X'] : variant === 'residual' ? ['X', 'R'] : ['X', 'R', 'K'];
   const value = variant === 'plain' ? 'X[o + c]' : variant === 'residual' ? '(X[o + c] + R[o + c])' : '(X[o + c] * K[o + c] + R[o + c])';
+  if (rowPerThread(H)) {
+    // One invocation per row: three passes over its H values, no workgroup memory.
+    return program(`ln_stats_row_${variant}_${M}_${H}_${eps}`, inputs, [M, H + 1], M, `
+  fn main(index : i32) {
+    if (index >= ${M}) { return; }
+    let o = index * ${H};
+    var s = 0.0;
+    for (var c = 0; c < ${H}; c++) { s = s + ${value}; }
+    let mean = s / f32(${H});
+    var q = 0.0;
+    for (var c = 0; c < ${H}; c++) { let d = ${value} - mean; q = q + d * d; }
+    let rstd = inverseSqrt(q / f32(${H}) + ${f32(eps)});
+    let w = index * ${H + 1};
+    for (var c = 0; c < ${H}; c++) { result[w + c] = (${value} - mean) * rstd; }
+    result[w + ${H}] = rstd;
+  }`);
+  }
   return program(`ln_stats_${variant}_${M}_${H}_${eps}`, inputs, [M, H + 1], M * WG, `
   ${reduceSnippet(WG)}
   fn main(index : i32) {
@@ -54,6 +71,28 @@ function affineProgram(M: number, H: number) {
 
 /** dy [M, H], saved [M, H + 1], gamma [H] -> dv [M, H]. */
 function dxProgram(M: number, H: number) {
+  if (rowPerThread(H)) {
+    return program(`ln_dx_row_${M}_${H}`, ['Dy', 'S', 'Gam'], [M, H], M, `
+  fn main(index : i32) {
+    if (index >= ${M}) { return; }
+    let o = index * ${H};
+    let w = index * ${H + 1};
+    var a = 0.0;
+    var b = 0.0;
+    for (var c = 0; c < ${H}; c++) {
+      let g = Dy[o + c] * Gam[c];
+      a = a + g;
+      b = b + g * S[w + c];
+    }
+    let ma = a / f32(${H});
+    let mb = b / f32(${H});
+    let rstd = S[w + ${H}];
+    for (var c = 0; c < ${H}; c++) {
+      let g = Dy[o + c] * Gam[c];
+      result[o + c] = (g - ma - S[w + c] * mb) * rstd;
+    }
+  }`);
+  }
   return program(`ln_dx_${M}_${H}`, ['Dy', 'S', 'Gam'], [M, H], M * WG, `
   ${reduceSnippet(WG)}
   fn main(index : i32) {

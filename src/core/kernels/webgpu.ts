@@ -46,6 +46,29 @@ export function fusedKernelsActive(): boolean {
   return fusedEnabled && tf.getBackend() === 'webgpu';
 }
 
+/**
+ * How row-wise programs (LayerNorm statistics and gradient, attention softmax and its gradient)
+ * map rows to invocations: one workgroup of 64 per row with a tree reduction in workgroup
+ * memory, or one invocation per row looping over it. 'auto' takes one invocation per row when
+ * the row has at most ROW_PER_THREAD_MAX elements: the lab's small models (H 16 to 128, T up
+ * to 64) would leave most of a 64-wide workgroup idle, and a software adapter (SwiftShader)
+ * pays dearly for every workgroupBarrier (measured: a 2 x 32 encoder's LayerNorm over
+ * [3072, 32] took 230 ms with a workgroup per row). Longer rows keep the workgroup reduction.
+ */
+export type RowStrategy = 'auto' | 'thread' | 'workgroup';
+export const ROW_PER_THREAD_MAX = 128;
+let rowStrategy: RowStrategy = 'auto';
+
+/** Forces one row mapping ('auto' restores the choice by row length): for tests of both paths. */
+export function setRowStrategy(s: RowStrategy): void {
+  rowStrategy = s;
+}
+
+/** Whether rows of `len` elements run one invocation each. */
+export function rowPerThread(len: number): boolean {
+  return rowStrategy === 'thread' || (rowStrategy === 'auto' && len <= ROW_PER_THREAD_MAX);
+}
+
 export function webgpuBackend(backend: unknown): WebGPUBackendLike {
   return backend as WebGPUBackendLike;
 }
@@ -124,6 +147,8 @@ export class Runner {
 
   /** a [..., M, K] x b [..., K, N] (with transposes) -> [..., M, N]; bias [N] added when given. */
   matMul(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, bias?: tf.TensorInfo): tf.TensorInfo {
+    const small = smallMatMulProgram(a.shape, b.shape, transposeA, transposeB, bias !== undefined);
+    if (small) return this.run(small, bias ? [a, b, bias] : [a, b]);
     if (bias) return this.kernel('_FusedMatMul', { a, b, bias }, { transposeA, transposeB, activation: 'linear' });
     return this.kernel('BatchMatMul', { a, b }, { transposeA, transposeB });
   }
@@ -161,6 +186,42 @@ export function withRunner(backend: unknown, f: (r: Runner) => tf.TensorInfo[]):
   } finally {
     r.dispose();
   }
+}
+
+/**
+ * WGSL: a matMul with a short inner dimension, one invocation per output element looping over
+ * K (no workgroup memory), for the row mapping of rowPerThread(K): the lab's models have
+ * K = H or dh of 8 to 128 in every forward product, where tfjs's tiled programs leave most of
+ * a tile empty and a software adapter pays for their barriers (measured on SwiftShader: a
+ * [3072, 32] x [32, 32] dense took ~70 ms tiled). Products over many rows (weight gradients,
+ * K = rows) stay with tfjs's programs. a and b must have the same batch dimensions (no
+ * broadcasting); returns null where this program does not apply.
+ */
+export function smallMatMulProgram(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean, bias: boolean): Program | null {
+  if (aShape.length !== bShape.length || aShape.length < 2) return null;
+  const r = aShape.length;
+  const batchDims = aShape.slice(0, r - 2);
+  if (batchDims.some((d, i) => d !== bShape[i])) return null;
+  const [M, K] = transposeA ? [aShape[r - 1], aShape[r - 2]] : [aShape[r - 2], aShape[r - 1]];
+  const [K2, N] = transposeB ? [bShape[r - 1], bShape[r - 2]] : [bShape[r - 2], bShape[r - 1]];
+  if (K !== K2) throw new RangeError(`matMul: inner dimensions ${K} and ${K2} differ`);
+  if (!rowPerThread(K)) return null;
+  const batch = batchDims.reduce((x, y) => x * y, 1);
+  const total = batch * M * N;
+  const aIdx = transposeA ? `k * ${M} + row` : `row * ${K} + k`;
+  const bIdx = transposeB ? `col * ${K} + k` : `k * ${N} + col`;
+  return program(`smallmm_${batch}_${M}_${N}_${K}_${transposeA}_${transposeB}_${bias}`, bias ? ['A', 'B', 'Bias'] : ['A', 'B'], [...batchDims, M, N], total, `
+  fn main(index : i32) {
+    if (index >= ${total}) { return; }
+    let bi = index / ${M * N};
+    let row = (index / ${N}) % ${M};
+    let col = index % ${N};
+    let aBase = bi * ${M * K};
+    let bBase = bi * ${K * N};
+    var s = 0.0;
+    for (var k = 0; k < ${K}; k++) { s = s + A[aBase + ${aIdx}] * B[bBase + ${bIdx}]; }
+    result[index] = s${bias ? ' + Bias[col]' : ''};
+  }`);
 }
 
 /** WGSL: column sums of a [rows, cols] array `src` (one invocation per column). */

@@ -5,7 +5,7 @@
 // sizes: the kernel count depends on the layer structure, not on the sizes.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { fusedDense, fusedDenseGelu, fusedGelu, fusedKl, fusedLayerNorm, fusedNll, fusedSelfAttention, setFusedKernels } from '../../../src/core/kernels';
+import { fusedDense, fusedDenseGelu, fusedGelu, fusedKl, fusedLayerNorm, fusedNll, fusedSelfAttention, setFusedKernels, setRowStrategy } from '../../../src/core/kernels';
 import { leadLoss, nllLoss, positiveIndices, responseKdLead, responseKdProd } from '../../../src/core/distill/losses';
 import { LayerSelector } from '../../../src/core/distill/layers';
 import { defaultRecipe, DEFAULT_TRAIN } from '../../../src/core/distill/recipes';
@@ -133,6 +133,21 @@ async function runKernelChecks() {
     nllInBatch: await compare((s) => fusedNll(t2(s), LG), (s) => composite(() => nllLoss(t2(s), LG)), [ls]),
     nllGroup: await compare((s) => fusedNll(t2(s), 0), (s) => composite(() => nllLoss(t2(s), LG)), [lgroup]),
   };
+  // The row-wise programs (LayerNorm, attention softmax) also with one workgroup per row, the
+  // mapping long rows take ('auto' above takes one invocation per row at these sizes).
+  setRowStrategy('workgroup');
+  try {
+    results['layerNorm (workgroup rows)'] = await compare((a, g, bb) => fusedLayerNorm(t2(a), null, null, t1(g), t1(bb), eps), ln, [x, gm, bt]);
+    results['dropAddLayerNorm (workgroup rows)'] = await compare(
+      (a, rr, g, bb, k) => fusedLayerNorm(t2(a), t2(rr), k, t1(g), t1(bb), eps),
+      (a, rr, g, bb, k) => ln(tf.add(tf.mul(a, k), rr), g, bb),
+      [x, r, gm, bt, mask],
+      4,
+    );
+    results['attentionDropout (workgroup rows)'] = await compare(fAttn(pm), attn(pm), [x, ...aw]);
+  } finally {
+    setRowStrategy('auto');
+  }
   tf.dispose([x, r, gm, bt, mask, W, b, bias, pm, ...aw, lt, ls, lgroup]);
   return { backend: tf.getBackend(), results, adamw: await adamwCheck(), tensors: tf.memory().numTensors };
 }
