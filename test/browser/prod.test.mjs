@@ -17,12 +17,13 @@ test(`a short PROD chain (DE then CE teacher, refresh, LwF, data-progressive) tr
   const browser = await launch();
   let page;
   try {
-    const opened = await openPage(browser, `/?backend=${BACKEND}#run`);
+    const opened = await openPage(browser, '/test/browser/pages/prod.html');
     page = opened.page;
     const { consoleErrors } = opened;
-    // The page's training worker has chosen (and self-checked) its backend.
-    await page.getByTestId('backend-name').waitFor({ state: 'attached', timeout: 240_000 });
-    assert.equal(await page.getByTestId('backend-name').textContent(), BACKEND);
+    await page.waitForFunction(() => window.prodReady === true, null, { timeout: 60_000 });
+    // The training worker self-checks the backend asked for, as the lab page's ?backend= does.
+    const init = await page.evaluate((b) => window.prodLab.getEngine().call('init', { forceBackend: b }), BACKEND);
+    assert.equal(init.backend, BACKEND, `the worker chose ${init.backend}: ${JSON.stringify(init.reasons ?? init)}`);
 
     const t0 = Date.now();
     // The run's log lines, as they come (where the time goes on a slow machine).
@@ -30,12 +31,8 @@ test(`a short PROD chain (DE then CE teacher, refresh, LwF, data-progressive) tr
       if (msg.text().startsWith('[prod] ')) console.log(`  ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s ${msg.text().slice(7)}`);
     });
     const out = await page.evaluate(async () => {
-      // The same module instances the page uses (Vite serves them by these paths).
-      const { getEngine } = await import('/src/ui/engineClient.ts');
-      const { getIngestEngine } = await import('/src/ui/corpus/ingestClient.ts');
-      const { defaultExperiment } = await import('/src/core/distill/experiment.ts');
-      const { defaultRecipe } = await import('/src/core/distill/recipes.ts');
-      const { generateWorld } = await import('/src/core/data/world.ts');
+      // The lab's engine clients and core modules, from the test page.
+      const { getEngine, getIngestEngine, defaultExperiment, defaultRecipe, generateWorld } = window.prodLab;
       const engine = getEngine();
       const ping = await engine.call('ping', { payload: 'prod' });
       // A small world (a few hundred passages), uploaded as BEIR files the way the Data tab

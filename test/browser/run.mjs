@@ -89,7 +89,7 @@ if (mode === 'dev') {
     build: {
       outDir,
       emptyOutDir: true,
-      rollupOptions: { input: { main: path.join(root, 'index.html'), golden: page('golden'), kernels: page('kernels'), views: page('views') } },
+      rollupOptions: { input: { main: path.join(root, 'index.html'), golden: page('golden'), kernels: page('kernels'), views: page('views'), prod: page('prod') } },
     },
   });
   console.log(`built the lab and the test pages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
