@@ -3,8 +3,13 @@
 // continuation form `##c` of each), then repeatedly merge the adjacent pair with the best
 // score into a new piece (`a` + `##b` -> `ab`), until the vocabulary has `vocabSize` entries.
 //
-// Scores: 'likelihood' (WordPiece, the default): freq(ab) / (freq(a) * freq(b)), which
-// prefers pairs whose parts rarely occur apart; 'frequency' (BPE-style): freq(ab).
+// Scores: 'frequency' (the default, BPE-style, as Hugging Face's WordPieceTrainer, which
+// learns its merges with the BPE trainer): freq(ab); 'likelihood': freq(ab) / (freq(a) *
+// freq(b)), which prefers pairs whose parts rarely occur apart. On a corpus with many rare words
+// 'likelihood' spends the vocabulary on rare pairs and leaves common words in characters:
+// measured on SciFact at 6,000 pieces, 5.82 tokens per query word ("properties" ->
+// p ##r ##o ##p ...) against 1.58 with 'frequency', and a DE teacher on those tokens did not
+// learn at all (in-batch loss flat near chance for 600 steps).
 // Deterministic: ties go to the more frequent pair, then to the older symbols.
 //
 // Cost: each merge touches only the words containing the merged pair, and pair scores live
@@ -104,7 +109,7 @@ export function trainWordPiece(
 ): WordPieceTrainResult {
   const lowercase = opts.lowercase ?? true;
   const minFrequency = Math.max(1, opts.minFrequency ?? 2);
-  const scoring = opts.scoring ?? 'likelihood';
+  const scoring = opts.scoring ?? 'frequency';
   const maxChars = opts.maxInputCharsPerWord ?? 100;
   if (!Number.isInteger(vocabSize) || vocabSize < SPECIAL_TOKENS.length + 2) {
     throw new ConfigError(`vocabSize must be an integer >= ${SPECIAL_TOKENS.length + 2}, got ${vocabSize}`, {
