@@ -182,6 +182,34 @@ test('journey: upload SciFact, train LEAD, export the student, import it back, e
     assert.equal(config.model_type, 'bert');
     assert.equal(config.distill_lab.tokenizer.kind, 'hashed-word', 'config.json carries the hashed-word tokenizer');
     assert.equal(readFileSync(saved['vocab.txt'], 'utf8').trimEnd().split('\n').length, config.vocab_size);
+
+    // ---- Export: a TREC run of the LEAD student (ranked now, 100 deep), then read back in.
+    const trecSelect = page.getByTestId('export-trec-model');
+    const trecOptions = await trecSelect.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent })));
+    const trecLead = trecOptions.find((o) => /LEAD student \(journey LEAD\)/.test(o.label));
+    assert.ok(trecLead, `the LEAD student is offered for a TREC run (offered: ${trecOptions.map((o) => o.label).join('; ')})`);
+    await trecSelect.selectOption(trecLead.value);
+    const nDownloads = downloads.length;
+    await page.getByTestId('export-trec').click();
+    await page.waitForFunction(() => /TREC run of/.test(document.querySelector('[data-testid="export-message"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
+    for (let i = 0; i < 50 && downloads.length === nDownloads; i++) await page.waitForTimeout(100);
+    const trecDownload = downloads[nDownloads];
+    assert.ok(trecDownload, 'the TREC run was downloaded');
+    const trecPath = path.join(exportDir, trecDownload.suggestedFilename());
+    await trecDownload.saveAs(trecPath);
+    const trecLines = readFileSync(trecPath, 'utf8').trimEnd().split('\n');
+    const perQuery = new Map();
+    for (const line of trecLines) {
+      const cols = line.split(/\s+/);
+      assert.equal(cols.length, 6, `a TREC line has 6 columns: ${line}`);
+      assert.equal(cols[1], 'Q0');
+      perQuery.set(cols[0], (perQuery.get(cols[0]) ?? 0) + 1);
+    }
+    assert.equal(perQuery.size, subset.testQueries, 'every test query is ranked');
+    assert.ok([...perQuery.values()].every((n) => n === 100), 'each query ranked 100 deep');
+    await page.getByTestId('import-trec').setInputFiles(trecPath);
+    await page.getByTestId('import-message').waitFor({ timeout: TIMEOUT });
+    assert.match(await page.getByTestId('import-message').innerText(), new RegExp(`a valid TREC run .*, ${subset.testQueries} queries, ${subset.testQueries * 100} ranked documents`));
     await shot(page, 'export');
     lap('exported');
 
