@@ -69,44 +69,36 @@ test(`first visit: one click runs the demo on ${BACKEND} and ends with the compa
   }
 });
 
-/** Every stored step event of a run, read straight from IndexedDB in the page. */
-async function storedSteps(page) {
-  return page.evaluate(async () => {
+/** Every record of an IndexedDB object store of the lab, read straight from the page. */
+async function readStore(page, storeName) {
+  return page.evaluate(async (name) => {
     const db = await new Promise((res, rej) => {
       const r = indexedDB.open('distill-lab');
       r.onsuccess = () => res(r.result);
       r.onerror = () => rej(r.error);
     });
     const all = await new Promise((res, rej) => {
-      const r = db.transaction('series').objectStore('series').getAll();
+      const r = db.transaction(name).objectStore(name).getAll();
       r.onsuccess = () => res(r.result);
       r.onerror = () => rej(r.error);
     });
     db.close();
-    return all
-      .sort((a, b) => a.seq - b.seq)
-      .flatMap((b) => b.points)
-      .filter((p) => p.type === 'step')
-      .map((p) => `${p.phase}:${p.step}`);
-  });
+    return all;
+  }, storeName);
 }
 
-/** Every checkpoint of the runs stored in IndexedDB: its name and the step it was taken at. */
+/** Every stored step event of a run, in order, as "phase:step". */
+async function storedSteps(page) {
+  return (await readStore(page, 'series'))
+    .sort((a, b) => a.seq - b.seq)
+    .flatMap((b) => b.points)
+    .filter((p) => p.type === 'step')
+    .map((p) => `${p.phase}:${p.step}`);
+}
+
+/** Every checkpoint of the runs: its name and the step it was taken at. */
 async function storedCheckpoints(page) {
-  return page.evaluate(async () => {
-    const db = await new Promise((res, rej) => {
-      const r = indexedDB.open('distill-lab');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const all = await new Promise((res, rej) => {
-      const r = db.transaction('checkpoints').objectStore('checkpoints').getAll();
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    db.close();
-    return all.map((c) => ({ name: c.name, step: c.info?.step ?? null }));
-  });
+  return (await readStore(page, 'checkpoints')).map((c) => ({ name: c.name, step: c.info?.step ?? null }));
 }
 
 test(`a reload in the middle of a run on ${RESUME_BACKEND}, then Resume: it continues from its checkpoint and finishes`, { timeout: RUN_TIMEOUT }, async () => {
