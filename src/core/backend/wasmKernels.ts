@@ -31,11 +31,196 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
   return backend.makeOutput(outShape, x.dtype, undefined, out);
 }
 
+// Matrix products on the fast path. tfjs 4.22's wasm BatchMatMul and _FusedMatMul hand a
+// product to XNNPACK's fully-connected operator only when neither operand is transposed and
+// both have a batch of 1; every other product (each weight gradient x^T dy, each input
+// gradient dy W^T, every dense layer over a [B, T, H] activation, attention's per-head
+// products) runs a scalar triple loop at ~2 GFLOP/s, against ~18 for XNNPACK on this machine
+// (a [512,128]^T [512,512] weight gradient: 72 ms against ~5 ms). The lab's kernels below
+// transpose an operand explicitly (one pass over it, O(size)), fold a's batch into its rows
+// when b has no batch, and run a product whose operands both carry a batch as one XNNPACK
+// product per batch entry, on views into the operands' memory (no copies), so that the
+// product itself (O(M K N)) always takes the XNNPACK path.
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type KernelFn = (args: KernelArgs) => tf.TensorInfo;
+
+interface WasmBackendRefs {
+  disposeData(dataId: unknown): boolean;
+}
+
+/** The tfjs-backend-wasm 4.22 internals the batched product uses (checked by the unit tests against cpu). */
+interface WasmBackendInternals extends WasmBackendRefs {
+  wasm: {
+    cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
+    tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void };
+  };
+  dataIdNextNumber: number;
+  dataIdMap: { get(dataId: unknown): { id: number; memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/**
+ * Per batch entry, M*K*N at least this: below it, XNNPACK's per-call cost (an operator made and
+ * packed per entry) is more than the scalar loop's. Measured in Node wasm, 64 entries of
+ * [M,K]x[K,N]: 8x8x8 0.056 ms scalar / 0.10 ms XNNPACK, 16x16x16 0.33 / 0.22, 32x32x32 2.1 / 1.4;
+ * 256 entries of 64x64x32: 34 / 7.6 ms.
+ */
+let batchedXnnMinMkn = 2048;
+
+/** Sets the batched-product threshold (tests: Infinity keeps tfjs's own loop, 0 always takes XNNPACK); returns the old one. */
+export function setBatchedXnnMin(mkn: number): number {
+  const old = batchedXnnMinMkn;
+  batchedXnnMinMkn = mkn;
+  return old;
+}
+
+const batchMatMulFns = new WeakMap<object, (...args: unknown[]) => void>();
+
+/** a: [batch, M, K], b: [batch, K, N] (contiguous, float32) -> [batch, M, N], one XNNPACK product per entry. */
+function batchedXnn(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.TensorInfo, batch: number, m: number, k: number, n: number): tf.TensorInfo {
+  let mm = batchMatMulFns.get(backend.wasm);
+  if (!mm) {
+    // The C function behind tfjs's BatchMatMul kernel: (a_id, a_shape, a_rank, b_id, b_shape, b_rank, transpose_a, transpose_b, out_id).
+    mm = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+    batchMatMulFns.set(backend.wasm, mm);
+  }
+  const aOff = backend.dataIdMap.get(a.dataId)!.memoryOffset;
+  const bOff = backend.dataIdMap.get(b.dataId)!.memoryOffset;
+  const out = backend.makeOutput([batch, m, n], 'float32');
+  const oOff = backend.dataIdMap.get(out.dataId)!.memoryOffset;
+  const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
+  const bShape = new Uint8Array(new Int32Array([1, k, n]).buffer);
+  const { registerTensor, disposeData } = backend.wasm.tfjs;
+  for (let i = 0; i < batch; i++) {
+    // Views: tensor ids registered on slices of the operands' memory, released without freeing it
+    // (tfjs.disposeData drops the id and the XNNPACK operator cached on it; only the backend's
+    // disposeData frees memory).
+    const ia = backend.dataIdNextNumber++;
+    const ib = backend.dataIdNextNumber++;
+    const io = backend.dataIdNextNumber++;
+    registerTensor(ia, m * k, aOff + i * m * k * 4);
+    registerTensor(ib, k * n, bOff + i * k * n * 4);
+    registerTensor(io, m * n, oOff + i * m * n * 4);
+    try {
+      mm(ia, aShape, 3, ib, bShape, 3, 0, 0, io);
+    } finally {
+      disposeData(ia);
+      disposeData(ib);
+      disposeData(io);
+    }
+  }
+  return out;
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function fastMatMul(original: KernelFn, transposeKernel: KernelFn, reshapeKernel: KernelFn): KernelFn {
+  return (args) => {
+    const a = args.inputs.a as tf.TensorInfo;
+    const b = args.inputs.b as tf.TensorInfo;
+    const bias = args.inputs.bias as tf.TensorInfo | undefined;
+    const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+    const tA = Boolean(attrs.transposeA);
+    const tB = Boolean(attrs.transposeB);
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const batchA = sizeOf(a.shape.slice(0, -2));
+    const batchB = sizeOf(b.shape.slice(0, -2));
+    const m = tA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const k = tA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const n = tB ? b.shape[rb - 2] : b.shape[rb - 1];
+    const floats = a.dtype === 'float32' && b.dtype === 'float32';
+    const backend = args.backend as WasmBackendInternals;
+    const temps: tf.TensorInfo[] = [];
+    const swapLast = (r: number) => [...Array(r - 2).keys(), r - 1, r - 2];
+    // Both operands batched, the same batch shape, no bias or activation: one product per entry.
+    const sameBatch = ra === rb && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+    if (floats && batchB > 1 && sameBatch && !bias && !args.inputs.preluActivationWeights && m * k * n >= batchedXnnMinMkn &&
+      ((args.attrs?.activation ?? 'linear') === 'linear')) {
+      try {
+        let a2 = a;
+        if (tA) temps.push((a2 = transposeKernel({ inputs: { x: a }, backend, attrs: { perm: swapLast(ra) } })));
+        let b2 = b;
+        if (tB) temps.push((b2 = transposeKernel({ inputs: { x: b }, backend, attrs: { perm: swapLast(rb) } })));
+        const out3 = batchedXnn(backend, a2, b2, batchA, m, k, n);
+        temps.push(out3);
+        return reshapeKernel({ inputs: { x: out3 }, backend, attrs: { shape: [...a.shape.slice(0, -2), m, n] } });
+      } finally {
+        for (const t of temps) backend.disposeData(t.dataId);
+      }
+    }
+    // Already on the fast path, or a case this does not change (batched b otherwise, int32, a 2-D bias).
+    if ((batchA === 1 && !tA && !tB) || batchB !== 1 || !floats || (bias && bias.shape.length !== 1)) {
+      return original(args);
+    }
+    try {
+      // a: [...batchA, M, K] -> [1, batchA * M, K]
+      let a2 = a;
+      if (tA) temps.push((a2 = transposeKernel({ inputs: { x: a }, backend, attrs: { perm: swapLast(ra) } })));
+      const a3 = reshapeKernel({ inputs: { x: a2 }, backend, attrs: { shape: [1, batchA * m, k] } });
+      temps.push(a3);
+      // b: [...1, K, N] -> [1, K, N]
+      let b2 = b;
+      if (tB) temps.push((b2 = transposeKernel({ inputs: { x: b }, backend, attrs: { perm: swapLast(rb) } })));
+      const b3 = reshapeKernel({ inputs: { x: b2 }, backend, attrs: { shape: [1, k, n] } });
+      temps.push(b3);
+      // out: [1, batchA * M, N] -> [...broadcast batch, M, N]
+      const out3 = original({ ...args, inputs: { ...args.inputs, a: a3, b: b3 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+      temps.push(out3);
+      const batch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+      return reshapeKernel({ inputs: { x: out3 }, backend, attrs: { shape: [...batch, m, n] } });
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/**
+ * Identity without a copy. tfjs-wasm's Identity copies its input into a new buffer (a
+ * [512,128] clone: 142 us in Node); tensors are immutable and the wasm backend counts
+ * references, so the output can share the input's memory, as the cpu backend's does. A
+ * lead-de step runs about 1,000 of them (gradients, clones).
+ */
+function registerSharedIdentity(): void {
+  const original = tf.getKernel('Identity', 'wasm');
+  if (!original) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return (original.kernelFunc as unknown as KernelFn)(args);
+      (args.backend as { incRef(dataId: unknown): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }) as unknown as tf.KernelFunc,
+  });
+}
+
+function registerFastMatMuls(): void {
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  const reshape = tf.getKernel('Reshape', 'wasm');
+  if (!transpose || !reshape) return;
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const original = tf.getKernel(name, 'wasm');
+    if (!original) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({
+      ...original,
+      kernelFunc: fastMatMul(original.kernelFunc as unknown as KernelFn, transpose.kernelFunc as unknown as KernelFn, reshape.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc,
+    });
+  }
+}
+
 let registered = false;
 
-/** Registers the missing training kernels for the 'wasm' backend (idempotent). */
+/**
+ * Registers the missing training kernels for the 'wasm' backend, puts its matrix products
+ * on XNNPACK's path and makes Identity share memory (idempotent). Call after importing the wasm backend.
+ */
 export function registerWasmTrainingKernels(): void {
   if (registered || tf.getKernel('UnsortedSegmentSum', 'wasm')) return;
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
+  registerFastMatMuls();
+  registerSharedIdentity();
   registered = true;
 }

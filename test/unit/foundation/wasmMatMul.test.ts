@@ -1,0 +1,107 @@
+// The lab's wasm matrix products (src/core/backend/wasmKernels.ts) against the cpu backend:
+// every transpose combination, batch folding, broadcast batches, batched products on XNNPACK
+// views and on tfjs's own loop, fused bias and activation, and gradients; no data ids left behind.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels, setBatchedXnnMin } from '../../../src/core/backend/wasmKernels';
+import { Rng } from '../../../src/core/rng';
+
+const rng = new Rng(11);
+const rand = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+
+async function on<T>(backend: string, f: () => T): Promise<T> {
+  await tf.setBackend(backend);
+  return f();
+}
+
+function maxRelError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1e-2 + Math.abs(want[i])));
+  return worst;
+}
+
+beforeAll(async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+});
+afterAll(async () => {
+  setBatchedXnnMin(2048);
+  await tf.setBackend('cpu');
+});
+
+// [a shape, b shape, transposeA, transposeB]
+const CASES: [number[], number[], boolean, boolean][] = [
+  [[5, 7], [7, 3], false, false],
+  [[7, 5], [7, 3], true, false],
+  [[5, 7], [3, 7], false, true],
+  [[7, 5], [3, 7], true, true],
+  [[2, 6, 8], [8, 4], false, false], // a's batch folded into rows
+  [[2, 8, 6], [1, 4, 8], true, true],
+  [[3, 2, 6, 8], [8, 5], false, false], // rank 4, b without batch
+  [[4, 16, 8], [4, 8, 16], false, false], // both batched
+  [[4, 8, 16], [4, 16, 8], true, true],
+  [[2, 3, 16, 8], [2, 3, 16, 12], true, false], // rank 4, both batched (attention's shape)
+  [[2, 3, 12, 16], [2, 3, 12, 16], false, true],
+  [[1, 6, 8], [3, 8, 4], false, false], // a broadcast over b's batch: tfjs's own kernel
+  [[2, 1, 6, 8], [2, 3, 8, 4], false, false],
+];
+
+describe('wasm matMul on XNNPACK', () => {
+  for (const threshold of [0, Infinity]) {
+    for (const [as, bs, tA, tB] of CASES) {
+      it(`${JSON.stringify(as)} x ${JSON.stringify(bs)} transposeA=${tA} transposeB=${tB}, batched threshold ${threshold}: values and gradients as cpu`, async () => {
+        const a = rand(as);
+        const b = rand(bs);
+        const run = () =>
+          tf.tidy(() => {
+            const ta = tf.tensor(a, as);
+            const tb = tf.tensor(b, bs);
+            const out = tf.matMul(ta, tb, tA, tB);
+            const w = tf.tensor(Float32Array.from({ length: out.size }, (_, i) => Math.sin(i)), out.shape);
+            // tfjs's BatchMatMul gradient does not reduce broadcast batches (on any backend): gradients only where the batch shapes match.
+            if (JSON.stringify(as.slice(0, -2)) !== JSON.stringify(bs.slice(0, -2))) return { shape: out.shape, out: out.dataSync().slice(), ga: new Float32Array(), gb: new Float32Array() };
+            const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, tA, tB), w)))([ta, tb]);
+            return { shape: out.shape, out: out.dataSync().slice(), ga: ga.dataSync().slice(), gb: gb.dataSync().slice() };
+          });
+        const want = await on('cpu', run);
+        setBatchedXnnMin(threshold);
+        const before = await on('wasm', () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds());
+        const got = run();
+        expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(before);
+        expect(got.shape).toEqual(want.shape);
+        expect(maxRelError(got.out, want.out)).toBeLessThan(1e-4);
+        expect(maxRelError(got.ga, want.ga)).toBeLessThan(1e-4);
+        expect(maxRelError(got.gb, want.gb)).toBeLessThan(1e-4);
+      });
+    }
+  }
+
+  it('fused matMul with bias and relu, transposed and folded, as cpu', async () => {
+    const as = [2, 8, 6];
+    const bs = [5, 8];
+    const a = rand(as);
+    const b = rand(bs);
+    const bias = rand([5]);
+    const run = () =>
+      tf.tidy(() => tf.fused.matMul({ a: tf.tensor(a, as), b: tf.tensor(b, bs), transposeA: true, transposeB: true, bias: tf.tensor(bias, [5]), activation: 'relu' }).dataSync().slice());
+    const want = await on('cpu', run);
+    const got = await on('wasm', run);
+    expect(maxRelError(got, want)).toBeLessThan(1e-4);
+    expect(Array.from(got).some((v) => v === 0)).toBe(true); // relu applied
+  });
+
+  it('Identity shares memory: a clone outlives its source, and nothing is left behind', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const x = tf.tensor([1, 2, 3]);
+    const c = tf.clone(x);
+    expect(backend.numDataIds()).toBe(before + 1); // one buffer, two tensors
+    x.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3]);
+    c.dispose();
+    expect(backend.numDataIds()).toBe(before);
+  });
+});
