@@ -219,7 +219,7 @@ export function dropoutMask(shape: number[], rate: number, rng: Rng): tf.Tensor 
   const keep = 1 - rate;
   const scale = 1 / keep;
   const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? scale : 0;
+  rng.fillDropout(mask, keep, scale);
   return tf.tensor(mask, shape, 'float32');
 }
 

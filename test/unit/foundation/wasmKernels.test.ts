@@ -1,6 +1,7 @@
-// The lab's wasm matrix products (src/core/backend/wasmKernels.ts) against the cpu backend:
-// every transpose combination, batch folding, broadcast batches, batched products on XNNPACK
-// views and on tfjs's own loop, fused bias and activation, and gradients; no data ids left behind.
+// The lab's wasm kernels (src/core/backend/wasmKernels.ts) against the cpu backend. Matrix
+// products: every transpose combination, batch folding, broadcast batches, batched products on
+// XNNPACK views and on tfjs's own loop, fused bias and activation, and gradients; no data ids
+// left behind. Sums over leading axes, the embedding gradient (UnsortedSegmentSum), Identity.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +104,40 @@ describe('wasm matMul on XNNPACK', () => {
     expect(Array.from(c.dataSync())).toEqual([1, 2, 3]);
     c.dispose();
     expect(backend.numDataIds()).toBe(before);
+  });
+
+  for (const [shape, axis, keepDims] of [
+    [[64, 16], 0, false],
+    [[64, 16], [0], true],
+    [[4, 8, 16], [1, 0], false],
+    [[4, 8, 16], [-3], true],
+    [[4, 8, 16], -1, false], // the last axis: tfjs's kernel
+    [[4, 8, 16], [0, 2], false], // not a leading block: tfjs's kernel
+  ] as [number[], number | number[], boolean][]) {
+    it(`sum of ${JSON.stringify(shape)} over ${JSON.stringify(axis)} keepDims=${keepDims} as cpu`, async () => {
+      const x = rand(shape);
+      const run = () => tf.tidy(() => {
+        const out = tf.sum(tf.tensor(x, shape), axis, keepDims);
+        return { shape: out.shape, values: out.dataSync().slice() };
+      });
+      const want = await on('cpu', run);
+      const got = await on('wasm', run);
+      expect(got.shape).toEqual(want.shape);
+      expect(maxRelError(got.values, want.values)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('the embedding gradient (UnsortedSegmentSum) as cpu: repeated and out-of-range ids, float32 and int32', async () => {
+    const ids = [3, 0, 3, 7, -1, 2, 9, 0];
+    const x = rand([8, 5]);
+    const run = () => tf.tidy(() => ({
+      f: tf.unsortedSegmentSum(tf.tensor(x, [8, 5]), tf.tensor1d(ids, 'int32'), 8).dataSync().slice(),
+      i: tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8], 'int32'), tf.tensor1d(ids, 'int32'), 8).dataSync().slice(),
+    }));
+    const want = await on('cpu', run);
+    const got = await on('wasm', run);
+    expect(maxRelError(got.f, want.f)).toBeLessThan(1e-6);
+    expect(Array.from(got.i)).toEqual(Array.from(want.i));
+    expect(Array.from(got.i)).toEqual([10, 0, 6, 4, 0, 0, 0, 4]); // ids 9 and -1 dropped
   });
 });
