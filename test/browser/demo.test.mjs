@@ -34,7 +34,7 @@ test(`first visit: one click runs the demo on ${BACKEND} and ends with the compa
     await page.getByTestId(process.env.DEMO_VIEW === 'data' ? 'header-demo' : 'start-demo').click();
     if (process.env.DEMO_VIEW === 'data') await page.evaluate(() => (window.location.hash = 'data'));
     // Charts receive points while it runs: the first loss curve is drawn.
-    await page.locator('[data-testid="run-dashboard"] svg path.recharts-curve').first().waitFor({ timeout: RUN_TIMEOUT });
+    await page.locator('[data-testid="run-dashboard"] svg path.live-curve').first().waitFor({ timeout: RUN_TIMEOUT });
     await page.screenshot({ path: artifact('demo-running.png'), fullPage: true });
     await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: RUN_TIMEOUT });
     await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 120_000 });
@@ -107,7 +107,7 @@ test(`a reload in the middle of a run on ${RESUME_BACKEND}, then Resume: it cont
     const { page } = await openPage(browser, `/?backend=${RESUME_BACKEND}#run`);
     await page.getByTestId('start-demo').click();
     // The quick demo checkpoints every 10 steps: wait until the teacher is past its first one.
-    await page.waitForFunction(() => /teacher0|teacher/.test(document.body.innerText) && document.querySelectorAll('[data-testid="run-dashboard"] svg path.recharts-curve').length > 0, null, { timeout: RUN_TIMEOUT });
+    await page.waitForFunction(() => /teacher0|teacher/.test(document.body.innerText) && document.querySelectorAll('[data-testid="run-dashboard"] svg path.live-curve').length > 0, null, { timeout: RUN_TIMEOUT });
     // Poll from here (page.waitForFunction does not await an async predicate).
     const checkpointed = async () =>
       page.evaluate(async () => {

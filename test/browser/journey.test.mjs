@@ -133,7 +133,7 @@ test('journey: upload SciFact, train LEAD, export the student, import it back, e
 
     // ---- Run: live charts while it trains, then the results table.
     await page.getByTestId('view-run').waitFor();
-    await page.locator('[data-testid="run-dashboard"] svg path.recharts-curve').first().waitFor({ timeout: TIMEOUT });
+    await page.locator('[data-testid="run-dashboard"] svg path.live-curve').first().waitFor({ timeout: TIMEOUT });
     await shot(page, 'run-live');
     await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: TIMEOUT });
     await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: TIMEOUT });

@@ -6,7 +6,8 @@
 // development build times every component render and makes the main-thread budget of the
 // responsiveness test (no task over 100 ms) unmeasurable, and a build cannot be reloaded
 // half-way through a test by an edit under src/. The test pages under test/browser/pages are
-// built alongside. BROWSER_TEST_SERVER=dev serves Vite's dev server instead (for debugging).
+// built alongside. BROWSER_TEST_SERVER=dev serves Vite's dev server instead (for debugging);
+// BROWSER_TEST_MINIFY=0 builds without minification (readable names in CPU profiles).
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -89,6 +90,7 @@ if (mode === 'dev') {
     build: {
       outDir,
       emptyOutDir: true,
+      minify: process.env.BROWSER_TEST_MINIFY !== '0',
       rollupOptions: { input: { main: path.join(root, 'index.html'), golden: page('golden'), kernels: page('kernels'), views: page('views'), prod: page('prod') } },
     },
   });

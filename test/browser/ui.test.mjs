@@ -73,12 +73,12 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     await showView(page, 'run');
     const lead = fixture.lead.events;
     const stepLosses = Object.keys(lastOf(lead, 'step').losses);
-    const curves = (id) => page.locator(`[data-testid="chart-${id}"] path.recharts-curve`);
+    const curves = (id) => page.locator(`[data-testid="chart-${id}"] path.live-curve`);
     await curves('losses').first().waitFor({ timeout: TIMEOUT });
     assert.equal(await curves('losses').count(), stepLosses.length, 'one curve per loss term');
     // Charts draw one at a time (src/ui/chart/stagger.ts): wait for each one's first curve.
     for (const id of ['lr', 'train-acc', 'eval', 'layer-weights']) await curves(id).first().waitFor({ timeout: TIMEOUT });
-    assert.ok((await page.locator('[data-testid="chart-losses"] path.recharts-curve').first().getAttribute('d')).length > 100);
+    assert.ok((await page.locator('[data-testid="chart-losses"] path.live-curve').first().getAttribute('d')).length > 100);
 
     const kl = lastOf(lead, 'layerKL');
     const cells = page.locator('[data-testid="heatmap-cell"]');
@@ -136,7 +136,8 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     const groups = [...new Set(fixture.compare.runs.map((r) => r.group))];
     assert.equal(await page.locator('[data-testid="compare-table"] tbody tr').count(), groups.length);
     assert.match(await page.getByTestId('compare-table').innerText(), /\d\.\d{3} ± \d\.\d{3}/);
-    assert.equal(await curves('compare-curves').count(), fixture.compare.runs.length);
+    // Compare's overlaid curves are Recharts (lines drawn as unfilled Areas: chart/SeriesChart.tsx).
+    assert.equal(await page.locator('[data-testid="chart-compare-curves"] path.recharts-area-curve').count(), fixture.compare.runs.length);
     assert.match(await page.getByTestId('wins-losses-counts').innerText(), /^\d+ \/ \d+ \/ \d+$/);
     assert.match(await page.getByTestId('permutation-p').innerText(), /p (=|<) \d\.\d{3} \(10,000 sign flips/);
     assert.match(await page.getByTestId('chart-wins-losses').textContent(), /paired randomisation \(permutation\) test/i, 'the view names its test');

@@ -1,8 +1,10 @@
 import { memo } from 'react';
-import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, ComposedChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Series } from '../series';
 import { fmtNum } from '../format';
 import { useStaggered } from './stagger';
+import { axisTitle, tick } from './axisParts';
+import { dataRanges, stepAxis, valueAxis } from './ticks';
 
 export interface ChartLine {
   key: string;
@@ -63,24 +65,33 @@ export const SeriesChart = memo(function SeriesChart(props: SeriesChartProps) {
 }, sameChartProps);
 
 function SeriesChartNow({ lines, xLabel, yLabel, height = 240, markers = [], envelope = true, yDomain, yTickFormat = fmtNum, description }: SeriesChartProps) {
+  // Domains and ticks computed here (./ticks.ts), tick labels as plain text, no grid: the
+  // parts of a Recharts redraw that cost most while a run streams (measured in
+  // test/browser/live.test.mjs with LIVE_PROFILE=1).
+  const r = dataRanges(lines, envelope);
+  const xAxis = stepAxis(r.x0, r.x1);
+  const yAxis = valueAxis(r.y0, r.y1, yDomain);
   return (
     <ComposedChart responsive style={{ width: '100%', height }} margin={{ top: 8, right: 16, bottom: 18, left: 8 }} title={description} desc={description}>
-      <CartesianGrid strokeDasharray="3 3" />
       <XAxis
         type="number"
         dataKey="x"
-        domain={['dataMin', 'dataMax']}
+        domain={xAxis.domain}
+        ticks={xAxis.ticks}
+        interval={0}
+        allowDataOverflow
         allowDuplicatedCategory={false}
-        // The x axis counts steps: no 2.5-step ticks on a short phase.
-        allowDecimals={false}
-        tickFormatter={fmtNum}
-        label={{ value: xLabel, position: 'insideBottom', offset: -10 }}
+        tick={tick(fmtNum, 'x')}
+        label={axisTitle(xLabel, 'x')}
       />
       <YAxis
-        domain={yDomain ?? ['auto', 'auto']}
-        tickFormatter={yTickFormat}
+        domain={yAxis.domain}
+        ticks={yAxis.ticks}
+        interval={0}
+        allowDataOverflow
+        tick={tick(yTickFormat, 'y')}
         width={64}
-        label={yLabel ? { value: yLabel, angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } } : undefined}
+        label={yLabel ? axisTitle(yLabel, 'y') : undefined}
       />
       <Tooltip
         formatter={(v) => (Array.isArray(v) ? v.map((x) => fmtNum(Number(x))).join(' – ') : fmtNum(Number(v)))}
@@ -105,12 +116,16 @@ function SeriesChartNow({ lines, xLabel, yLabel, height = 240, markers = [], env
             />
           ))}
       {lines.map((l) => (
-        <Line
+        // A line drawn as an unfilled Area: Recharts' Line measures its path
+        // (getTotalLength, a forced layout) on every redraw, for an animation that is off.
+        <Area
           key={l.key}
+          type="linear"
           data={l.series.points as never[]}
           dataKey="y"
           name={l.name}
           stroke={l.color}
+          fill="none"
           strokeWidth={l.dots ? 1 : 2}
           strokeDasharray={l.dashed ? '6 3' : undefined}
           dot={l.dots || l.series.points.length <= 2 ? { r: 2.5, fill: l.color } : false}

@@ -1,5 +1,6 @@
 import { memo, useMemo, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Cell, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, Cell, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
+import { axisTitle, tick } from '../chart/axisParts';
 import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR } from '../chart/palette';
 import { useStaggered } from '../chart/stagger';
@@ -31,28 +32,39 @@ function barData(d: Distribution, s: number, t: number) {
 }
 
 /** The bars of one query at one layer pair: redrawn only when these change, in its turn (chart/stagger.ts). */
+const PROBABILITY_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
+const fmtTenth = (v: number) => v.toFixed(1);
+
+/**
+ * The bars of one query at one layer pair: redrawn only when these change, in its turn
+ * (chart/stagger.ts). Drawn lean, since they update while a LEAD phase runs: no grid, ticks
+ * and titles as plain text (chart/axisParts.tsx), and the tooltip mounted only while the
+ * pointer or focus is on the chart (each part of a Recharts chart adds to every redraw).
+ */
 const DistributionBars = memo(function DistributionBars({ d, s, t }: { d: Distribution; s: number; t: number }) {
   const drawn = useStaggered(useMemo(() => ({ d, data: barData(d, s, t) }), [d, s, t]));
+  const [inspecting, setInspecting] = useState(false);
   if (!drawn) return <div className="chart-pending" style={{ width: '100%', height: 240 }} aria-busy="true" />;
   const { data } = drawn;
   return (
-    <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${drawn.d.qid}`}>
-      <CartesianGrid strokeDasharray="3 3" vertical={false} />
-      <XAxis dataKey="name" />
-      <YAxis domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} width={40} label={{ value: 'probability', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
-      <Tooltip formatter={(v) => fmt3(Number(v))} />
-      {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
-      <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
-        {data.map((x) => (
-          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-        ))}
-      </Bar>
-      <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
-        {data.map((x) => (
-          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-        ))}
-      </Bar>
-    </BarChart>
+    <div onMouseEnter={() => setInspecting(true)} onMouseLeave={() => setInspecting(false)} onFocus={() => setInspecting(true)} onBlur={() => setInspecting(false)}>
+      <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${drawn.d.qid}`}>
+        <XAxis dataKey="name" interval={0} tick={tick(String, 'x')} />
+        <YAxis domain={[0, 1]} ticks={PROBABILITY_TICKS} interval={0} tick={tick(fmtTenth, 'y')} width={40} label={axisTitle('probability', 'y')} />
+        {inspecting && <Tooltip formatter={(v) => fmt3(Number(v))} />}
+        {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
+        <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
+          {data.map((x) => (
+            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+          ))}
+        </Bar>
+        <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
+          {data.map((x) => (
+            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+          ))}
+        </Bar>
+      </BarChart>
+    </div>
   );
 });
 

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { ChartFrame } from '../chart/ChartFrame';
 import { seriesColor } from '../chart/palette';
-import { SeriesChart, type ChartLine } from '../chart/SeriesChart';
+import { LiveLineChart } from '../chart/LiveLineChart';
+import type { ChartLine } from '../chart/SeriesChart';
 import { SelectField } from '../controls';
 import { fmt3 } from '../format';
 import type { RunViewState } from '../runState';
@@ -47,7 +48,7 @@ export function LayerWeightsChart({ state }: { state: RunViewState }) {
         )
       }
     >
-      <SeriesChart lines={lines} xLabel="step" yLabel="λ" yDomain={[0, 1]} envelope={false} description="LEAD layer weights by teacher layer and step" />
+      <LiveLineChart lines={lines} xLabel="step" yLabel="λ" yDomain={[0, 1]} envelope={false} description="LEAD layer weights by teacher layer and step" />
     </ChartFrame>
   );
 }

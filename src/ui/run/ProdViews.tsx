@@ -3,7 +3,8 @@ import { CartesianGrid, Line, LineChart, ReferenceArea, Scatter, ScatterChart, T
 import type { RankScatterEvent } from '../../core/train/events';
 import { ChartFrame } from '../chart/ChartFrame';
 import { seriesColor } from '../chart/palette';
-import { SeriesChart, type ChartLine } from '../chart/SeriesChart';
+import { LiveLineChart } from '../chart/LiveLineChart';
+import type { ChartLine } from '../chart/SeriesChart';
 import { SelectField } from '../controls';
 import { fmt3, fmtDiff, fmtInt } from '../format';
 import { METRIC_KEYS, type MetricKey, type RunViewState } from '../runState';
@@ -121,7 +122,7 @@ export function LwfDriftChart({ state }: { state: RunViewState }) {
         </>
       }
     >
-      <SeriesChart lines={lines} xLabel="run step" yLabel="KL to stage start" yDomain={[0, 'auto']} description="LwF drift by run step" />
+      <LiveLineChart lines={lines} xLabel="run step" yLabel="KL to stage start" yDomain={[0, 'auto']} description="LwF drift by run step" />
     </ChartFrame>
   );
 }

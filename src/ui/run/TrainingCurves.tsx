@@ -2,7 +2,8 @@ import { useMemo, useState } from 'react';
 import type { ModelRole } from '../../core/train/events';
 import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR, seriesColor } from '../chart/palette';
-import { SeriesChart, type ChartLine } from '../chart/SeriesChart';
+import { LiveLineChart } from '../chart/LiveLineChart';
+import type { ChartLine } from '../chart/SeriesChart';
 import { SelectField } from '../controls';
 import { fmtLr } from '../format';
 import { evalKey, METRIC_KEYS, type MetricKey, type RunViewState } from '../runState';
@@ -67,7 +68,7 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
           </>
         }
       >
-        <SeriesChart lines={lossLines} xLabel="step" yLabel="loss" description={`Loss terms of ${phase?.title ?? 'the phase'} by step`} />
+        <LiveLineChart lines={lossLines} xLabel="step" yLabel="loss" description={`Loss terms of ${phase?.title ?? 'the phase'} by step`} />
       </ChartFrame>
 
       <ChartFrame
@@ -85,7 +86,7 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
         }
       >
         {phase && (
-          <SeriesChart
+          <LiveLineChart
             lines={[{ key: 'lr', name: 'learning rate', series: phase.lr, color: seriesColor(0) }]}
             xLabel="step"
             yLabel="lr"
@@ -110,7 +111,7 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
           </>
         }
       >
-        <SeriesChart lines={accLines} xLabel="step" yLabel="accuracy" yDomain={[0, 1]} description="Train accuracy by step" />
+        <LiveLineChart lines={accLines} xLabel="step" yLabel="accuracy" yDomain={[0, 1]} description="Train accuracy by step" />
       </ChartFrame>
 
       <EvalChart state={state} />
@@ -152,7 +153,7 @@ function EvalChart({ state }: { state: RunViewState }) {
         </>
       }
     >
-      <SeriesChart lines={lines} xLabel="run step" yLabel={metricLabel(metric)} yDomain={[0, 'auto']} markers={markers} envelope={false} description={`${metricLabel(metric)} on ${activeSplit} by run step`} />
+      <LiveLineChart lines={lines} xLabel="run step" yLabel={metricLabel(metric)} yDomain={[0, 'auto']} markers={markers} envelope={false} description={`${metricLabel(metric)} on ${activeSplit} by run step`} />
     </ChartFrame>
   );
 }

@@ -2,7 +2,7 @@
 // Compare, Models, Recipe and Export views, fed from a FIXTURE of synthetic TrainEvents
 // (fixture-events.json, made by makeFixture.mjs), so the views can be checked without training.
 // No worker starts here.
-import { StrictMode, useCallback, useMemo, useState } from 'react';
+import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { TrainEvent } from '../../../src/core/train/events';
 import type { CompareRun } from '../../../src/ui/compare/compareRun';
@@ -10,7 +10,7 @@ import { compareRunFromState } from '../../../src/ui/compare/compareRun';
 import { defaultRunConfig, type RunConfig } from '../../../src/ui/config/runConfig';
 import { LabShell } from '../../../src/ui/LabShell';
 import type { BackendStatus } from '../../../src/ui/panels/BackendPanel';
-import { reduceEvents } from '../../../src/ui/runState';
+import { initialRunState, reduceEvents, type RunViewState } from '../../../src/ui/runState';
 import '../../../src/ui/styles.css';
 import fixtureJson from './fixture-events.json';
 
@@ -42,9 +42,48 @@ const FIXTURE_BACKEND: BackendStatus = {
   },
 };
 
+const params = new URLSearchParams(window.location.search);
+// ?replay=MS: the shown run's events arrive as a live run's do, a batch (?batch=N events) every
+// MS milliseconds (the run controller folds events in batches too), so that the page's main
+// thread can be measured while the dashboard fills in; window.__replay counts what is left.
+const REPLAY_MS = Number(params.get('replay') ?? 0);
+const REPLAY_BATCH = Number(params.get('batch') ?? 4);
+declare global {
+  interface Window {
+    __replay?: { left: number };
+  }
+}
+
+/** The run's state: whole at once, or growing batch by batch in replay mode. */
+function useReplayed(events: TrainEvent[], whole: RunViewState): RunViewState {
+  const [state, setState] = useState<RunViewState>(() => (REPLAY_MS > 0 ? initialRunState() : whole));
+  useEffect(() => {
+    if (!(REPLAY_MS > 0)) {
+      setState(whole);
+      return;
+    }
+    let i = 0;
+    let s = initialRunState();
+    setState(s);
+    window.__replay = { left: events.length };
+    const timer = setInterval(() => {
+      const batch = events.slice(i, i + REPLAY_BATCH);
+      i += batch.length;
+      window.__replay = { left: events.length - i };
+      if (batch.length === 0) return clearInterval(timer);
+      s = reduceEvents(batch, s);
+      setState(s);
+    }, REPLAY_MS);
+    return () => clearInterval(timer);
+  }, [events, whole]);
+  return state;
+}
+
 function ViewsPage() {
-  const [which, setWhich] = useState<'lead' | 'prod'>(() => (new URLSearchParams(window.location.search).get('run') === 'prod' ? 'prod' : 'lead'));
-  const runs = useMemo(() => ({ lead: reduceEvents(fixture.lead.events), prod: reduceEvents(fixture.prod.events) }), []);
+  const [which, setWhich] = useState<'lead' | 'prod'>(() => (params.get('run') === 'prod' ? 'prod' : 'lead'));
+  const whole = useMemo(() => ({ lead: reduceEvents(fixture.lead.events), prod: reduceEvents(fixture.prod.events) }), []);
+  const shown = useReplayed(fixture[which].events, whole[which]);
+  const runs = { ...whole, [which]: shown };
   const fixtureCompare = useMemo(
     () =>
       fixture.compare.runs.map((r) =>
