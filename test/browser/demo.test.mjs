@@ -4,6 +4,7 @@
 // interrupted by a reload and resumed from its checkpoint, its series continuing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { launch, openPage, artifact } from './harness.mjs';
 
 const BACKEND = process.env.DEMO_BACKEND ?? 'webgpu';
@@ -31,6 +32,13 @@ test(`first visit: one click runs the demo on ${BACKEND} and ends with the compa
     const { consoleErrors } = opened;
     await page.getByTestId('backend-name').waitFor({ state: 'attached', timeout: 240_000 }).catch(() => {});
     await watchLongTasks(page);
+    // DEMO_PROFILE=1: a CPU profile of the page while the demo runs (test-results/demo.cpuprofile).
+    const cdp = process.env.DEMO_PROFILE ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    }
     await page.getByTestId(process.env.DEMO_VIEW === 'data' ? 'header-demo' : 'start-demo').click();
     if (process.env.DEMO_VIEW === 'data') await page.evaluate(() => (window.location.hash = 'data'));
     // Charts receive points while it runs: the first loss curve is drawn.
@@ -46,9 +54,11 @@ test(`first visit: one click runs the demo on ${BACKEND} and ends with the compa
     assert.match(await page.getByTestId('run-status').innerText(), /done/);
     // LEAD's views came alive: the KL heatmap has cells.
     assert.ok((await page.locator('[data-testid="heatmap-cell"]').count()) > 0, 'KL heatmap drawn');
+    if (cdp) writeFileSync(artifact('demo.cpuprofile'), JSON.stringify((await cdp.send('Profiler.stop')).profile));
     const tasks = await page.evaluate(() => window.__longTasks);
     const longTasks = tasks.map((t) => t[1]);
     const longest = Math.max(0, ...longTasks);
+    if (cdp) console.log(`  long tasks at (ms since the page opened): ${tasks.map((t) => t.join(":")).join(" ")}`);
     console.log(`  main-thread long tasks (> 50 ms) while training: ${longTasks.length}, longest ${longest.toFixed(0)} ms, over 100 ms: ${longTasks.filter((d) => d > 100).length} (${longTasks.join(' ')})`);
     // The product's bar is no task over 100 ms. Charts redraw one per task, only when their
     // data changed (src/ui/chart/stagger.ts), so the longest task is about one Recharts chart's

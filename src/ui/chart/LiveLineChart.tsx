@@ -32,7 +32,7 @@ function nearest(pts: readonly SeriesPoint[], x: number): SeriesPoint | null {
 }
 
 /** Width of the chart's box, followed with a ResizeObserver. */
-function useWidth(fallback: number) {
+export function useWidth(fallback: number) {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(fallback);
   useEffect(() => {

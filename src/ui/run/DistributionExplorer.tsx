@@ -1,6 +1,7 @@
 import { memo, useMemo, useState } from 'react';
 import { Bar, BarChart, Cell, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import { axisTitle, tick } from '../chart/axisParts';
+import { useWidth } from '../chart/LiveLineChart';
 import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR } from '../chart/palette';
 import { useStaggered } from '../chart/stagger';
@@ -44,29 +45,36 @@ const fmtTenth = (v: number) => v.toFixed(1);
 const DistributionBars = memo(function DistributionBars({ d, s, t }: { d: Distribution; s: number; t: number }) {
   const drawn = useStaggered(useMemo(() => ({ d, data: barData(d, s, t) }), [d, s, t]));
   const [inspecting, setInspecting] = useState(false);
-  if (!drawn) return <div className="chart-pending" style={{ width: '100%', height: 240 }} aria-busy="true" />;
-  const { data } = drawn;
+  // The width is measured here once and followed with a ResizeObserver; Recharts' own
+  // responsive sizing measures the box again on every mount and update.
+  const { ref, width } = useWidth(560);
   return (
-    <div onMouseEnter={() => setInspecting(true)} onMouseLeave={() => setInspecting(false)} onFocus={() => setInspecting(true)} onBlur={() => setInspecting(false)}>
-      <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${drawn.d.qid}`}>
-        <XAxis dataKey="name" interval={0} tick={tick(String, 'x')} />
-        <YAxis domain={[0, 1]} ticks={PROBABILITY_TICKS} interval={0} tick={tick(fmtTenth, 'y')} width={40} label={axisTitle('probability', 'y')} />
-        {inspecting && <Tooltip formatter={(v) => fmt3(Number(v))} />}
-        {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
-        <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
-          {data.map((x) => (
-            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-          ))}
-        </Bar>
-        <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
-          {data.map((x) => (
-            <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-          ))}
-        </Bar>
-      </BarChart>
+    <div ref={ref} onMouseEnter={() => setInspecting(true)} onMouseLeave={() => setInspecting(false)} onFocus={() => setInspecting(true)} onBlur={() => setInspecting(false)}>
+      {drawn ? <Bars data={drawn.data} qid={drawn.d.qid} width={width} inspecting={inspecting} /> : <div className="chart-pending" style={{ width: '100%', height: 240 }} aria-busy="true" />}
     </div>
   );
 });
+
+function Bars({ data, qid, width, inspecting }: { data: ReturnType<typeof barData>; qid: string; width: number; inspecting: boolean }) {
+  return (
+    <BarChart width={width} height={240} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${qid}`}>
+      <XAxis dataKey="name" interval={0} tick={tick(String, 'x')} />
+      <YAxis domain={[0, 1]} ticks={PROBABILITY_TICKS} interval={0} tick={tick(fmtTenth, 'y')} width={40} label={axisTitle('probability', 'y')} />
+      {inspecting && <Tooltip formatter={(v) => fmt3(Number(v))} />}
+      {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
+      <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
+        {data.map((x) => (
+          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+        ))}
+      </Bar>
+      <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
+        {data.map((x) => (
+          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
+        ))}
+      </Bar>
+    </BarChart>
+  );
+}
 
 export function DistributionExplorer({ state }: { state: RunViewState }) {
   const order = state.distributionOrder;

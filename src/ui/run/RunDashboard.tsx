@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { Deferred } from '../chart/Deferred';
 import { Explain } from '../Explain';
 import { fmtInt } from '../format';
 import { hasLeadData, hasProdData, type RunViewState } from '../runState';
@@ -70,10 +71,17 @@ export const RunDashboard = memo(function RunDashboard({ state, runName }: RunDa
       {lead && (
         <section aria-labelledby="lead-title">
           <h2 id="lead-title" className="section-title">LEAD: inside the layers</h2>
-          <DistributionExplorer state={state} />
+          {/* Each panel mounts in its own task when LEAD's views first appear (chart/Deferred.tsx). */}
+          <Deferred minHeight={420}>
+            <DistributionExplorer state={state} />
+          </Deferred>
           <div className="chart-grid">
-            <LayerWeightsChart state={state} />
-            <KLHeatmap state={state} />
+            <Deferred>
+              <LayerWeightsChart state={state} />
+            </Deferred>
+            <Deferred>
+              <KLHeatmap state={state} />
+            </Deferred>
           </div>
         </section>
       )}
@@ -81,17 +89,25 @@ export const RunDashboard = memo(function RunDashboard({ state, runName }: RunDa
       {prod && (
         <section aria-labelledby="prod-title">
           <h2 id="prod-title" className="section-title">PROD: progressive teachers and data</h2>
-          <StageTimeline state={state} />
+          <Deferred minHeight={320}>
+            <StageTimeline state={state} />
+          </Deferred>
           <div className="chart-grid">
-            <LwfDriftChart state={state} />
-            <RankScatter state={state} />
+            <Deferred>
+              <LwfDriftChart state={state} />
+            </Deferred>
+            <Deferred>
+              <RankScatter state={state} />
+            </Deferred>
           </div>
         </section>
       )}
 
       <section aria-labelledby="emb-title">
         <h2 id="emb-title" className="section-title">Representations</h2>
-        <EmbeddingMap state={state} />
+        <Deferred minHeight={360}>
+          <EmbeddingMap state={state} />
+        </Deferred>
       </section>
     </div>
   );
