@@ -29,7 +29,7 @@ function selfTimes(profile) {
 function longTaskBreakdown(events) {
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
   const onMain = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
-  const tasks = onMain.filter((e) => e.name === 'RunTask' && e.dur > 50_000);
+  const tasks = onMain.filter((e) => e.name === 'RunTask' && e.dur > Number(process.env.LIVE_TRACE_MS ?? 50) * 1000);
   return tasks.map((t) => {
     const inside = onMain.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
     const by = new Map();

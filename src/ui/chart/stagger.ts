@@ -6,7 +6,7 @@
 // its own task, and the next chart is granted only after the following frame (so Recharts'
 // frame work for the previous chart is done too). The main thread is given back between
 // charts, so input and painting go on while the dashboard catches up.
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 
 export interface Clock {
   /** Runs `f` at the next frame (requestAnimationFrame), or after `fallbackMs` if frames stop (hidden tab). */
@@ -120,7 +120,9 @@ export function useStaggered<T>(value: T, queue: TurnQueue = charts): T | undefi
     if (shown?.v === value || ticket.current !== null) return;
     ticket.current = queue.request(() => {
       holding.current = true;
-      setShown({ v: latest.current });
+      // A transition: React renders the chart in 5 ms slices, yielding to input and painting
+      // between them (the commit and Recharts' store updates after it still run whole).
+      startTransition(() => setShown({ v: latest.current }));
     });
   }, [value, shown, queue]);
   useEffect(
