@@ -60,15 +60,13 @@ test(`first visit: one click runs the demo on ${BACKEND} and ends with the compa
     const longest = Math.max(0, ...longTasks);
     if (cdp) console.log(`  long tasks at (ms since the page opened): ${tasks.map((t) => t.join(":")).join(" ")}`);
     console.log(`  main-thread long tasks (> 50 ms) while training: ${longTasks.length}, longest ${longest.toFixed(0)} ms, over 100 ms: ${longTasks.filter((d) => d > 100).length} (${longTasks.join(' ')})`);
-    // The product's bar is no task over 100 ms. Charts redraw one per task, only when their
-    // data changed (src/ui/chart/stagger.ts), so the longest task is about one Recharts chart's
-    // redraw. The page is a production build (run.mjs), but on this 2-core machine the training
-    // worker and SwiftShader (WebGPU emulated on the same CPU) take both cores, and a chart's
-    // redraw (Recharts' selectors, React's commit, text and box measurements) stretches to
-    // 100-300 ms of wall-clock time (measured with a Chromium trace: 8 to 30 tasks over 100 ms
-    // per demo, none over 0.75 s, depending on the other load on the machine). So 100 ms is not
-    // reachable here; the test asserts the strictest bound that holds: no task reaches 1 s.
-    assert.ok(longest < 1000, `the page froze: a main-thread task took ${longest} ms`);
+    // The product's bar: no main-thread task over 100 ms while training. The training runs in
+    // the worker; the streaming curves are plain SVG (chart/LiveLineChart.tsx), the Recharts
+    // charts redraw one per task in a transition (chart/stagger.ts) and panels mount in turns
+    // (chart/Deferred.tsx). Measured on the 2-core test machine with the worker and SwiftShader
+    // (WebGPU emulated on the same CPU) busy: 0 to 2 tasks over 50 ms, none over 100 ms (before
+    // these: 15 to 30, the longest 180-350 ms).
+    assert.ok(longest <= 100, `a main-thread task took ${longest} ms while training (all over 50 ms: ${longTasks.join(' ')})`);
     await page.screenshot({ path: artifact('demo-done.png'), fullPage: true });
     assert.deepEqual(consoleErrors, []);
   } catch (e) {

@@ -1,6 +1,6 @@
 import { memo, useMemo, useState } from 'react';
-import { Bar, BarChart, Cell, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
-import { axisTitle, tick } from '../chart/axisParts';
+import { Bar, BarChart, Cell, Tooltip, XAxis, YAxis } from 'recharts';
+import { tick } from '../chart/axisParts';
 import { useWidth } from '../chart/LiveLineChart';
 import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR } from '../chart/palette';
@@ -16,7 +16,7 @@ const explain = (
     model spreads probability over the candidates at one layer pair. The teacher's bars are softmax(S_t / τ) of its layer
     score matrix, the student's softmax(S_s) of its own (the temperature divides the teacher only); the LEAD layer loss is
     the KL between exactly these two distributions, averaged over the batch and weighted by lambda_j (3.4). The relevant
-    candidate is starred and shaded: a good layer puts its tallest bar there. Step through the selected layer pairs to see
+    candidate is starred and its bars outlined: a good layer puts its tallest bar there. Step through the selected layer pairs to see
     which student layers already agree with their teacher layer, and compare with the final layers (the response KD, 3.2).
   </>
 );
@@ -39,8 +39,10 @@ const fmtTenth = (v: number) => v.toFixed(1);
 /**
  * The bars of one query at one layer pair: redrawn only when these change, in its turn
  * (chart/stagger.ts). Drawn lean, since they update while a LEAD phase runs: no grid, ticks
- * and titles as plain text (chart/axisParts.tsx), and the tooltip mounted only while the
- * pointer or focus is on the chart (each part of a Recharts chart adds to every redraw).
+ * as plain text (chart/axisParts.tsx), the axis title in HTML, the relevant candidate marked by
+ * its outline and star (no shaded area), and the tooltip mounted only while the pointer or
+ * focus is on the chart: each part of a Recharts chart adds to every redraw and to its first
+ * mount, which happens while the student trains.
  */
 const DistributionBars = memo(function DistributionBars({ d, s, t }: { d: Distribution; s: number; t: number }) {
   const drawn = useStaggered(useMemo(() => ({ d, data: barData(d, s, t) }), [d, s, t]));
@@ -50,6 +52,9 @@ const DistributionBars = memo(function DistributionBars({ d, s, t }: { d: Distri
   const { ref, width } = useWidth(560);
   return (
     <div ref={ref} onMouseEnter={() => setInspecting(true)} onMouseLeave={() => setInspecting(false)} onFocus={() => setInspecting(true)} onBlur={() => setInspecting(false)}>
+      <div className="chart-axis-caption" aria-hidden="true">
+        probability
+      </div>
       {drawn ? <Bars data={drawn.data} qid={drawn.d.qid} width={width} inspecting={inspecting} /> : <div className="chart-pending" style={{ width: '100%', height: 240 }} aria-busy="true" />}
     </div>
   );
@@ -59,10 +64,9 @@ function Bars({ data, qid, width, inspecting }: { data: ReturnType<typeof barDat
   return (
     <BarChart width={width} height={240} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${qid}`}>
       <XAxis dataKey="name" interval={0} tick={tick(String, 'x')} />
-      <YAxis domain={[0, 1]} ticks={PROBABILITY_TICKS} interval={0} tick={tick(fmtTenth, 'y')} width={40} label={axisTitle('probability', 'y')} />
+      <YAxis domain={[0, 1]} ticks={PROBABILITY_TICKS} interval={0} tick={tick(fmtTenth, 'y')} width={40} />
       {inspecting && <Tooltip formatter={(v) => fmt3(Number(v))} />}
-      {data.map((x) => (x.relevant ? <ReferenceArea key={x.name} x1={x.name} x2={x.name} fill="var(--relevant)" fillOpacity={0.25} stroke="none" /> : null))}
-      <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
+        <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
         {data.map((x) => (
           <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
         ))}
