@@ -87,7 +87,7 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     for (const [s, t] of kl.selected) assert.equal(await page.locator(`[data-testid="heatmap-cell"][data-teacher="${t}"][data-student="${s}"]`).count(), 1);
 
     const dist = lastOf(lead, 'distribution');
-    const bars = page.locator('[data-testid="chart-distributions"] .recharts-bar-rectangle');
+    const bars = page.locator('[data-testid="chart-distributions"] .dist-bar');
     assert.equal(await bars.count(), 2 * dist.candidates.length, 'teacher and student bar per candidate');
     await page.getByTestId('dist-student-layer').selectOption('0');
     await page.getByTestId('dist-teacher-layer').selectOption('0');

@@ -7,9 +7,10 @@
 // re-run for every axis, series and tooltip; measured in test/browser/live.test.mjs with
 // LIVE_TRACE=1: every task over 50 ms was one such update, and with these charts left out none
 // remained), so a live run broke the product's bar of no main-thread task over 100 ms as soon as
-// training shared the CPU. This chart draws the same series in a few milliseconds. Recharts
-// still draws the views that do not stream step by step: the Compare view's overlaid curves,
-// the layer distributions, the rank scatter and the per-query bars.
+// training shared the CPU. This chart draws the same series in a few milliseconds (the layer
+// distribution bars are drawn the same way, run/DistributionExplorer.tsx). Recharts still draws
+// the views that do not stream step by step: the Compare view's overlaid curves and per-query
+// bars, PROD's stage timeline and rank scatter.
 import { memo, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { fmtNum } from '../format';
 import type { SeriesPoint } from '../series';

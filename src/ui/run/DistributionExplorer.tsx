@@ -1,6 +1,4 @@
 import { memo, useMemo, useState } from 'react';
-import { Bar, BarChart, Cell, Tooltip, XAxis, YAxis } from 'recharts';
-import { tick } from '../chart/axisParts';
 import { useWidth } from '../chart/LiveLineChart';
 import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR } from '../chart/palette';
@@ -34,51 +32,87 @@ function barData(d: Distribution, s: number, t: number) {
 
 /** The bars of one query at one layer pair: redrawn only when these change, in its turn (chart/stagger.ts). */
 const PROBABILITY_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
-const fmtTenth = (v: number) => v.toFixed(1);
+const BAR_MARGIN = { top: 8, right: 12, bottom: 24, left: 44 };
 
 /**
- * The bars of one query at one layer pair: redrawn only when these change, in its turn
- * (chart/stagger.ts). Drawn lean, since they update while a LEAD phase runs: no grid, ticks
- * as plain text (chart/axisParts.tsx), the axis title in HTML, the relevant candidate marked by
- * its outline and star (no shaded area), and the tooltip mounted only while the pointer or
- * focus is on the chart: each part of a Recharts chart adds to every redraw and to its first
- * mount, which happens while the student trains.
+ * The bars of one query at one layer pair, as plain SVG: they update while a LEAD phase trains,
+ * and a Recharts bar chart's first mount and updates took 60-100 ms of main-thread time each with
+ * the training sharing the CPU, against the page's 100 ms budget (see chart/LiveLineChart.tsx).
+ * Redrawn only when these change, in its turn (chart/stagger.ts). Hover or focus a candidate to
+ * read both probabilities.
  */
 const DistributionBars = memo(function DistributionBars({ d, s, t }: { d: Distribution; s: number; t: number }) {
   const drawn = useStaggered(useMemo(() => ({ d, data: barData(d, s, t) }), [d, s, t]));
-  const [inspecting, setInspecting] = useState(false);
-  // The width is measured here once and followed with a ResizeObserver; Recharts' own
-  // responsive sizing measures the box again on every mount and update.
   const { ref, width } = useWidth(560);
-  return (
-    <div ref={ref} onMouseEnter={() => setInspecting(true)} onMouseLeave={() => setInspecting(false)} onFocus={() => setInspecting(true)} onBlur={() => setInspecting(false)}>
-      <div className="chart-axis-caption" aria-hidden="true">
-        probability
+  const [hover, setHover] = useState<number | null>(null);
+  const height = 240;
+  if (!drawn) {
+    return (
+      <div ref={ref}>
+        <div className="chart-pending" style={{ width: '100%', height }} aria-busy="true" />
       </div>
-      {drawn ? <Bars data={drawn.data} qid={drawn.d.qid} width={width} inspecting={inspecting} /> : <div className="chart-pending" style={{ width: '100%', height: 240 }} aria-busy="true" />}
+    );
+  }
+  const { data } = drawn;
+  const w = Math.max(10, width - BAR_MARGIN.left - BAR_MARGIN.right);
+  const h = height - BAR_MARGIN.top - BAR_MARGIN.bottom;
+  const band = w / Math.max(1, data.length);
+  const bar = Math.max(1, Math.min(40, band * 0.4));
+  const y = (p: number) => BAR_MARGIN.top + h - Math.max(0, Math.min(1, p)) * h;
+  const shown = hover !== null ? data[hover] : null;
+  return (
+    <div ref={ref} className="live-chart" style={{ height }}>
+      <svg width={width} height={height} role="group" aria-label={`Softmax over the candidates of query ${drawn.d.qid}: teacher and student`} data-export-root="" className="live-chart-svg">
+        <title>Teacher and student candidate distributions</title>
+        <text x={12} y={BAR_MARGIN.top + h / 2} transform={`rotate(-90 12 ${BAR_MARGIN.top + h / 2})`} textAnchor="middle" fontSize={12} className="chart-axis-title">
+          probability
+        </text>
+        {PROBABILITY_TICKS.map((v) => (
+          <g key={v}>
+            <line x1={BAR_MARGIN.left} x2={BAR_MARGIN.left + w} y1={y(v)} y2={y(v)} className="chart-grid" />
+            <text x={BAR_MARGIN.left - 6} y={y(v)} dy={4} textAnchor="end" fontSize={11} className="chart-tick">
+              {v.toFixed(1)}
+            </text>
+          </g>
+        ))}
+        <line x1={BAR_MARGIN.left} x2={BAR_MARGIN.left + w} y1={y(0)} y2={y(0)} className="chart-axis-line" />
+        {data.map((x, i) => {
+          const cx = BAR_MARGIN.left + band * i + band / 2;
+          const outline = x.relevant ? { stroke: 'var(--fg)', strokeWidth: 1.5 } : {};
+          return (
+            <g
+              key={x.name}
+              tabIndex={0}
+              role="img"
+              aria-label={`${x.name}: teacher ${fmt3(x.teacher)}, student ${fmt3(x.student)}`}
+              onMouseEnter={() => setHover(i)}
+              onMouseLeave={() => setHover(null)}
+              onFocus={() => setHover(i)}
+              onBlur={() => setHover(null)}
+            >
+              <rect x={BAR_MARGIN.left + band * i} y={BAR_MARGIN.top} width={band} height={h} fill="transparent" />
+              <rect className="dist-bar" data-role="teacher" x={cx - bar - 1} y={y(x.teacher)} width={bar} height={y(0) - y(x.teacher)} fill={ROLE_COLOR.teacher} {...outline} />
+              <rect className="dist-bar" data-role="student" x={cx + 1} y={y(x.student)} width={bar} height={y(0) - y(x.student)} fill={ROLE_COLOR.student} {...outline} />
+              <text x={cx} y={height - 8} textAnchor="middle" fontSize={11} className="chart-tick">
+                {x.name}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      {shown && (
+        <div className="live-tooltip" role="status" style={{ left: Math.min(BAR_MARGIN.left + band * (hover! + 1), Math.max(BAR_MARGIN.left, width - 200)), top: BAR_MARGIN.top }}>
+          <div className="live-tooltip-title">
+            candidate {shown.name}
+            {shown.relevant ? ' (relevant)' : ''}
+          </div>
+          <div>teacher: {fmt3(shown.teacher)}</div>
+          <div>student: {fmt3(shown.student)}</div>
+        </div>
+      )}
     </div>
   );
 });
-
-function Bars({ data, qid, width, inspecting }: { data: ReturnType<typeof barData>; qid: string; width: number; inspecting: boolean }) {
-  return (
-    <BarChart width={width} height={240} data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} title="Teacher and student candidate distributions" desc={`Softmax over the candidates of query ${qid}`}>
-      <XAxis dataKey="name" interval={0} tick={tick(String, 'x')} />
-      <YAxis domain={[0, 1]} ticks={PROBABILITY_TICKS} interval={0} tick={tick(fmtTenth, 'y')} width={40} />
-      {inspecting && <Tooltip formatter={(v) => fmt3(Number(v))} />}
-        <Bar dataKey="teacher" name="teacher" fill={ROLE_COLOR.teacher} isAnimationActive={false}>
-        {data.map((x) => (
-          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-        ))}
-      </Bar>
-      <Bar dataKey="student" name="student" fill={ROLE_COLOR.student} isAnimationActive={false}>
-        {data.map((x) => (
-          <Cell key={x.name} stroke={x.relevant ? 'var(--fg)' : 'none'} strokeWidth={x.relevant ? 1.5 : 0} />
-        ))}
-      </Bar>
-    </BarChart>
-  );
-}
 
 export function DistributionExplorer({ state }: { state: RunViewState }) {
   const order = state.distributionOrder;
