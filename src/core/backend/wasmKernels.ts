@@ -179,6 +179,14 @@ function fastMatMul(original: KernelFn, transposeKernel: KernelFn, reshapeKernel
   };
 }
 
+/** Replaces the wasm backend's kernel `name` by `wrap(original)`, keeping its setup and dispose. */
+function replaceKernel(name: string, wrap: (original: KernelFn) => KernelFn): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) return;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc });
+}
+
 /**
  * Identity without a copy. tfjs-wasm's Identity copies its input into a new buffer (a
  * [512,128] clone: 142 us in Node); tensors are immutable and the wasm backend counts
@@ -186,27 +194,14 @@ function fastMatMul(original: KernelFn, transposeKernel: KernelFn, reshapeKernel
  * lead-de step runs about 1,000 of them (gradients, clones).
  */
 function registerSharedIdentity(): void {
-  const original = tf.getKernel('Identity', 'wasm');
-  if (!original) return;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return (original.kernelFunc as unknown as KernelFn)(args);
-      (args.backend as { incRef(dataId: unknown): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    }) as unknown as tf.KernelFunc,
+  replaceKernel('Identity', (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return original(args);
+    (args.backend as { incRef(dataId: unknown): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
 }
 
-/**
- * Sum over leading axes (bias and LayerNorm-parameter gradients: [N, H] -> [H]) without a
- * transpose. tfjs-wasm's Sum moves the reduced axes innermost with a transpose first and then
- * sums each row: 4 ms for a [4096,128] bias gradient in Node, 16 ms for [4096,512]. Here the
- * rows are added into a float64 accumulator, four at a time, reading the input once in order. Other
- * reductions (the last axis, int32) keep tfjs's kernel.
- */
 /** Column sums of a [rows, cols] matrix, four rows per pass (in double precision). */
 function sumRows(src: Float32Array, rows: number, cols: number): Float64Array {
   const acc = new Float64Array(cols);
@@ -225,30 +220,31 @@ function sumRows(src: Float32Array, rows: number, cols: number): Float64Array {
   return acc;
 }
 
+/**
+ * Sum over leading axes (bias and LayerNorm-parameter gradients: [N, H] -> [H]) without a
+ * transpose. tfjs-wasm's Sum moves the reduced axes innermost with a transpose first and then
+ * sums each row: 4 ms for a [4096,128] bias gradient in Node, 16 ms for [4096,512]. Here the
+ * rows are added into a float64 accumulator, four at a time, reading the input once in order. Other
+ * reductions (the last axis, int32) keep tfjs's kernel.
+ */
 function registerLeadingAxesSum(): void {
-  const original = tf.getKernel('Sum', 'wasm');
-  if (!original) return;
-  tf.unregisterKernel('Sum', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const { axis, keepDims } = (args.attrs ?? {}) as { axis: number | number[]; keepDims: boolean };
-      const rank = x.shape.length;
-      const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-      const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-      if (!leading || x.dtype !== 'float32') return (original.kernelFunc as unknown as KernelFn)(args);
-      const backend = args.backend as WasmBackendInternals & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
-      const rows = sizeOf(x.shape.slice(0, axes.length));
-      const inner = x.shape.slice(axes.length);
-      const cols = sizeOf(inner);
-      const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...inner] : inner, 'float32');
-      // Views after makeOutput: an allocation may grow the heap and detach older views.
-      const src = backend.typedArrayFromHeap(x);
-      const dst = backend.typedArrayFromHeap(out);
-      dst.set(sumRows(src, rows, cols));
-      return out;
-    }) as unknown as tf.KernelFunc,
+  replaceKernel('Sum', (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = (args.attrs ?? {}) as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') return original(args);
+    const backend = args.backend as WasmBackendInternals & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+    const rows = sizeOf(x.shape.slice(0, axes.length));
+    const inner = x.shape.slice(axes.length);
+    const cols = sizeOf(inner);
+    const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...inner] : inner, 'float32');
+    // Views after makeOutput: an allocation may grow the heap and detach older views.
+    const src = backend.typedArrayFromHeap(x);
+    const dst = backend.typedArrayFromHeap(out);
+    dst.set(sumRows(src, rows, cols));
+    return out;
   });
 }
 
@@ -257,13 +253,7 @@ function registerFastMatMuls(): void {
   const reshape = tf.getKernel('Reshape', 'wasm');
   if (!transpose || !reshape) return;
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
-    const original = tf.getKernel(name, 'wasm');
-    if (!original) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      ...original,
-      kernelFunc: fastMatMul(original.kernelFunc as unknown as KernelFn, transpose.kernelFunc as unknown as KernelFn, reshape.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc,
-    });
+    replaceKernel(name, (original) => fastMatMul(original, transpose.kernelFunc as unknown as KernelFn, reshape.kernelFunc as unknown as KernelFn));
   }
 }
 
