@@ -16,6 +16,7 @@ import { hasLeadData, hasProdData, type RunViewState } from './runState';
 import { StatusLine } from './StatusLine';
 import { panelId, tabId, Tabs, type TabDef } from './Tabs';
 import { TourCallout, useTourMemory, type TourStep } from './Tour';
+import type { RunStatus } from './run/RunControl';
 
 export type ViewId = 'data' | 'models' | 'recipe' | 'run' | 'compare' | 'export';
 export const VIEW_IDS: readonly ViewId[] = ['data', 'models', 'recipe', 'run', 'compare', 'export'];
@@ -58,7 +59,7 @@ export interface LabShellProps {
   /** Start / pause / resume and the results table, shown above the run dashboard. */
   runControls?: ReactNode;
   /** The current run's state, for the Run tab's badge (live while it trains, then paused/done/failed). */
-  runStatus?: 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'failed';
+  runStatus?: RunStatus;
 }
 
 const RUN_BADGE: Partial<Record<NonNullable<LabShellProps['runStatus']>, string>> = { starting: 'live', running: 'live', paused: 'paused', done: 'done', failed: 'failed' };

@@ -82,12 +82,15 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
 
     const kl = lastOf(lead, 'layerKL');
     const cells = page.locator('[data-testid="heatmap-cell"]');
+    await cells.first().waitFor({ timeout: TIMEOUT });
     assert.equal(await cells.count(), kl.kl.length * kl.kl[0].length, 'teacher layers x student layers cells');
     assert.equal(await page.locator('[data-testid="heatmap-selected"]').count(), kl.selected.length, 'one outline per selected pair');
     for (const [s, t] of kl.selected) assert.equal(await page.locator(`[data-testid="heatmap-cell"][data-teacher="${t}"][data-student="${s}"]`).count(), 1);
 
     const dist = lastOf(lead, 'distribution');
     const bars = page.locator('[data-testid="chart-distributions"] .dist-bar');
+    // The bars draw in their own turn, after their panel mounts in its turn (chart/Deferred.tsx).
+    await bars.first().waitFor({ timeout: TIMEOUT });
     assert.equal(await bars.count(), 2 * dist.candidates.length, 'teacher and student bar per candidate');
     await page.getByTestId('dist-student-layer').selectOption('0');
     await page.getByTestId('dist-teacher-layer').selectOption('0');
@@ -126,6 +129,7 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     assert.equal(await page.locator('[data-testid="stage-timeline"] > li').count(), prod.filter((e) => e.type === 'stage').length);
     await curves('lwf-drift').first().waitFor({ timeout: TIMEOUT });
     const scatter = lastOf(prod, 'rankScatter');
+    await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').first().waitFor({ timeout: TIMEOUT });
     assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').count(), scatter.points.length);
     assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-reference-area').count(), 1, 'the selection window is boxed');
     assert.match(await page.getByTestId('rank-scatter-caption').innerText(), new RegExp(`${scatter.points.filter((p) => p.selected).length} of ${scatter.points.length} training queries selected`));

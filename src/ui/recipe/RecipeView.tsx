@@ -9,6 +9,7 @@ import { ConfigShare } from './ConfigShare';
 import { KnobField } from './KnobField';
 import { knobError, knobHelp, RECIPE_BLURB, RECIPE_FORMULAS, RECIPE_KNOBS, RECIPE_LABEL, seedHelp, TRAIN_KNOBS } from './knobs';
 import { ProdChain } from './ProdChain';
+import { BUILTIN_WORLD } from '../run/RunControl';
 
 export interface RecipeViewProps {
   config: RunConfig;
@@ -26,7 +27,6 @@ export interface RecipeViewProps {
   onRefreshCorpora?: () => void;
 }
 
-const BUILTIN_WORLD = 'world:default';
 
 /** The options of the corpus picker: the built-in world first, then uploads; an unknown id is kept and flagged. */
 function corpusOptions(current: string | null, corpora: { id: string; name: string }[] | undefined) {

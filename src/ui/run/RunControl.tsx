@@ -16,7 +16,11 @@ import { Explain } from '../Explain';
 import { initialRunState, runReducer, type RunViewState } from '../runState';
 import type { CompareRun } from '../compare/compareRun';
 
-const BUILTIN = 'world:default';
+/** The built-in world's corpus id (the store's BUILTIN_WORLD_ID; the page does not load the store module). */
+export const BUILTIN_WORLD = 'world:default';
+
+/** Where the page's run stands (the Run tab's badge follows it). */
+export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'failed';
 /** Charts redraw at most this often while a run streams events. */
 const REDRAW_MS = 1000;
 
@@ -114,7 +118,7 @@ export function useRunController() {
   const [size, setSize] = useState<DemoSize>('quick');
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [active, setActive] = useState<RunSummary | null>(null);
-  const [status, setStatus] = useState<'idle' | 'starting' | 'running' | 'paused' | 'done' | 'failed'>('idle');
+  const [status, setStatus] = useState<RunStatus>('idle');
   const [message, setMessage] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
   const [results, setResults] = useState<RunResult[]>([]);
@@ -198,7 +202,7 @@ export function useRunController() {
     dispatch({ type: 'reset' });
     try {
       // The built-in world is stored on first visit; make sure before training on it.
-      if (corpusId === BUILTIN) await getIngestEngine().call('ensureBuiltinWorld', {});
+      if (corpusId === BUILTIN_WORLD) await getIngestEngine().call('ensureBuiltinWorld', {});
       const run: RunSummary = {
         id: `run-${Date.now().toString(36)}`,
         name,
@@ -219,7 +223,7 @@ export function useRunController() {
   }, [train]);
 
   const startDemo = useCallback(
-    () => launch(demoExperiment(size, 1), `${DEMO_SIZES.find((d) => d.id === size)!.label} demo on the built-in world`, BUILTIN),
+    () => launch(demoExperiment(size, 1), `${DEMO_SIZES.find((d) => d.id === size)!.label} demo on the built-in world`, BUILTIN_WORLD),
     [launch, size],
   );
   const launchConfig = useCallback(
@@ -232,7 +236,7 @@ export function useRunController() {
         setError(`${(e as Error).name}: ${(e as Error).message}`);
         return;
       }
-      void launch(config, c.name || 'run', c.corpus ?? BUILTIN);
+      void launch(config, c.name || 'run', c.corpus ?? BUILTIN_WORLD);
     },
     [launch],
   );
@@ -254,7 +258,7 @@ export function useRunController() {
           setError(`${names[i]}: ${(e as Error).name}: ${(e as Error).message}`);
           break;
         }
-        const ok = await launch(config, names[i], configs[i].corpus ?? BUILTIN);
+        const ok = await launch(config, names[i], configs[i].corpus ?? BUILTIN_WORLD);
         if (!ok) {
           if (i + 1 < configs.length) setMessage(`group stopped at ${names[i]}; not run: ${names.slice(i + 1).join(', ')}`);
           break;
