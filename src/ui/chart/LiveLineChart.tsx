@@ -11,11 +11,12 @@
 // distribution bars are drawn the same way, run/DistributionExplorer.tsx). Recharts still draws
 // the views that do not stream step by step: the Compare view's overlaid curves and per-query
 // bars, PROD's stage timeline and rank scatter.
-import { memo, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useId, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { fmtNum } from '../format';
 import type { SeriesPoint } from '../series';
 import { sameChartProps, type ChartLine, type SeriesChartProps } from './SeriesChart';
 import { dataRanges, stepAxis, valueAxis } from './ticks';
+import { useWidth } from './useWidth';
 
 const MARGIN = { top: 10, right: 16, bottom: 36, left: 64 };
 
@@ -30,26 +31,6 @@ function nearest(pts: readonly SeriesPoint[], x: number): SeriesPoint | null {
     else hi = mid;
   }
   return Math.abs(pts[lo].x - x) <= Math.abs(pts[hi].x - x) ? pts[lo] : pts[hi];
-}
-
-/** Width of the chart's box, followed with a ResizeObserver. */
-export function useWidth(fallback: number) {
-  const ref = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const set = () => {
-      const w = Math.floor(el.clientWidth);
-      if (w > 0) setWidth((old) => (old === w ? old : w));
-    };
-    set();
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(set);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  return { ref, width };
 }
 
 export const LiveLineChart = memo(function LiveLineChart({

@@ -1,5 +1,5 @@
 import { memo, useMemo, useState } from 'react';
-import { useWidth } from '../chart/LiveLineChart';
+import { useWidth } from '../chart/useWidth';
 import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR } from '../chart/palette';
 import { useStaggered } from '../chart/stagger';
