@@ -203,7 +203,7 @@ function registerSharedIdentity(): void {
 }
 
 /** Column sums of a [rows, cols] matrix, four rows per pass (in double precision). */
-function sumRows(src: Float32Array, rows: number, cols: number): Float64Array {
+export function sumRows(src: Float32Array, rows: number, cols: number): Float64Array {
   const acc = new Float64Array(cols);
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
@@ -266,6 +266,7 @@ let registered = false;
  */
 export function registerWasmTrainingKernels(): void {
   if (registered || tf.getKernel('UnsortedSegmentSum', 'wasm')) return;
+  if (!tf.getKernel('BatchMatMul', 'wasm')) throw new Error('registerWasmTrainingKernels: import @tensorflow/tfjs-backend-wasm first (its kernels are wrapped)');
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   registerFastMatMuls();
   registerSharedIdentity();

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { program, reduceSnippet, registerOnce, runKernel, withRunner, type Uniform } from './webgpu';
 
-const ADAMW = 'DistillAdamW';
+export const ADAMW = 'DistillAdamW';
 const WG = 256;
 
 export interface FusedAdamWScalars {

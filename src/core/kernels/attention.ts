@@ -10,11 +10,19 @@
 // a second one, and nothing of [N, nh, T, T] is held between the passes).
 
 import * as tf from '@tensorflow/tfjs';
-import { colSumProgram, f32, mulProgram, program, reduceSnippet, registerOnce, rowPerThread, runKernel, withRunner, type Runner } from './webgpu';
+import { colSumProgram, f32, keepsActivations, mulProgram, program, reduceSnippet, registerGradientOnce, registerOnce, rowPerThread, runKernel, withRunner, type Runner } from './webgpu';
 
-const ATTN = 'DistillSelfAttention';
-const ATTN_MASK = 'DistillSelfAttentionDrop';
-const ATTN_GRAD = 'DistillSelfAttentionGrad';
+export const ATTN = 'DistillSelfAttention';
+export const ATTN_MASK = 'DistillSelfAttentionDrop';
+export const ATTN_GRAD = 'DistillSelfAttentionGrad';
+/**
+ * Variants that also output q, k, v ([N, nh, T, dh]) and the probabilities P ([N, nh, T, T],
+ * before dropout) for the backward pass, which then recomputes nothing (backends that keep
+ * activations: wasm; kernels in wasm.ts).
+ */
+export const ATTN_KEEP = 'DistillSelfAttentionKeep';
+export const ATTN_MASK_KEEP = 'DistillSelfAttentionDropKeep';
+export const ATTN_KEEP_GRAD = 'DistillSelfAttentionKeepGrad';
 const WG = 64;
 
 interface AttnAttrs {
@@ -173,6 +181,25 @@ registerOnce({
 register(false);
 register(true);
 
+function registerKeep(masked: boolean): void {
+  const name = masked ? ATTN_MASK_KEEP : ATTN_KEEP;
+  const saveNames = ['x', 'wq', 'wk', 'wv', ...(masked ? ['mask'] : [])];
+  registerGradientOnce({
+    kernelName: name,
+    inputsToSave: saveNames,
+    outputsToSave: [false, true, true, true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const ins: Record<string, tf.Tensor> = { dy: (dy as tf.Tensor[])[0] };
+      [...saveNames, 'q', 'k', 'v', 'p'].forEach((n, j) => (ins[n] = saved[j]));
+      const [dx, dwq, dbq, dwk, dbk, dwv, dbv] = runKernel<tf.Tensor[]>(ATTN_KEEP_GRAD, ins, attrs as Record<string, unknown>);
+      return { x: () => dx, wq: () => dwq, bq: () => dbq, wk: () => dwk, bk: () => dbk, wv: () => dwv, bv: () => dbv };
+    },
+  });
+}
+
+registerKeep(false);
+registerKeep(true);
+
 export interface AttentionWeights {
   wq: tf.Tensor2D;
   bq: tf.Tensor1D;
@@ -191,5 +218,11 @@ export function fusedSelfAttention(x: tf.Tensor2D, w: AttentionWeights, bias: tf
   const attrs = { heads, seq, scale };
   const ins: Record<string, tf.Tensor> = { x, ...w, bias };
   if (mask) ins.mask = mask;
+  if (keepsActivations()) {
+    // Outputs 2 to 5 (q, k, v, P) are for the tape, which holds its own references.
+    const [ctx, ...kept] = runKernel<tf.Tensor[]>(mask ? ATTN_MASK_KEEP : ATTN_KEEP, ins, attrs);
+    tf.dispose(kept);
+    return ctx as tf.Tensor2D;
+  }
   return runKernel<tf.Tensor2D>(mask ? ATTN_MASK : ATTN, ins, attrs);
 }

@@ -7,13 +7,15 @@
 // Saved: x, W (and b with GELU: the pre-activation is recomputed in the backward kernel).
 
 import * as tf from '@tensorflow/tfjs';
-import { colSumProgram, program, registerOnce, runKernel, withRunner } from './webgpu';
+import { colSumProgram, keepsActivations, program, registerGradientOnce, registerOnce, runKernel, withRunner } from './webgpu';
 
-const DENSE = 'DistillDense';
-const DENSE_GELU = 'DistillDenseGelu';
-const DENSE_GRAD = 'DistillDenseGrad';
-const GELU = 'DistillGelu';
-const GELU_GRAD = 'DistillGeluGrad';
+export const DENSE = 'DistillDense';
+export const DENSE_GELU = 'DistillDenseGelu';
+export const DENSE_GRAD = 'DistillDenseGrad';
+export const GELU = 'DistillGelu';
+export const GELU_GRAD = 'DistillGeluGrad';
+/** Dense+GELU that also outputs its pre-activation z for the backward pass (backends that keep activations: wasm). */
+export const DENSE_GELU_KEEP = 'DistillDenseGeluKeep';
 
 /** WGSL: erf (tfjs's constants) and Phi. */
 function geluFns(): string {
@@ -113,6 +115,19 @@ registerOnce(
   },
 );
 
+// The keeping variant (its kernel is registered for wasm only, in wasm.ts): outputs [y, z];
+// the backward kernel gets z (not b) and recomputes nothing.
+registerGradientOnce({
+  kernelName: DENSE_GELU_KEEP,
+  inputsToSave: ['x', 'w'],
+  outputsToSave: [false, true],
+  gradFunc: (dy, saved) => {
+    const [x, w, z] = saved;
+    const [dx, dw, db] = runKernel<tf.Tensor[]>(DENSE_GRAD, { dy: (dy as tf.Tensor[])[0], x, w, z });
+    return { x: () => dx, w: () => dw, b: () => db };
+  },
+});
+
 /** b given: the layer has a GELU (its pre-activation x W^T + b is recomputed, not saved). */
 function denseGrads(dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): Record<string, () => tf.Tensor> {
   const [dx, dw, db] = runKernel<tf.Tensor[]>(DENSE_GRAD, b ? { dy, x, w, b } : { dy, x, w });
@@ -141,6 +156,12 @@ export function fusedDense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.T
 
 /** Fused GELU(x W^T + b) on webgpu. x: [M, in], w: [out, in], b: [out] -> [M, out]. */
 export function fusedDenseGelu(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  if (keepsActivations()) {
+    // The kernel's second output (z) is for the tape, which holds its own reference.
+    const [y, z] = runKernel<tf.Tensor[]>(DENSE_GELU_KEEP, { x, w, b });
+    z.dispose();
+    return y as tf.Tensor2D;
+  }
   return runKernel<tf.Tensor2D>(DENSE_GELU, { x, w, b });
 }
 

@@ -11,9 +11,9 @@ import { colSumProgram, copyProgram, f32, mulProgram, program, reduceSnippet, re
 
 const WG = 64;
 
-type Variant = 'plain' | 'residual' | 'residualMask';
-const NAMES: Record<Variant, string> = { plain: 'DistillLayerNorm', residual: 'DistillAddLayerNorm', residualMask: 'DistillDropAddLayerNorm' };
-const GRAD = 'DistillLayerNormGrad';
+export type Variant = 'plain' | 'residual' | 'residualMask';
+export const LN_NAMES: Record<Variant, string> = { plain: 'DistillLayerNorm', residual: 'DistillAddLayerNorm', residualMask: 'DistillDropAddLayerNorm' };
+export const LN_GRAD = 'DistillLayerNormGrad';
 
 interface LnAttrs {
   eps: number;
@@ -129,7 +129,7 @@ function dgammaProgram(M: number, H: number) {
 }
 
 function register(variant: Variant): void {
-  const name = NAMES[variant];
+  const name = LN_NAMES[variant];
   const inputNames = variant === 'plain' ? ['x'] : variant === 'residual' ? ['x', 'r'] : ['x', 'r', 'mask'];
   registerOnce(
     {
@@ -154,7 +154,7 @@ function register(variant: Variant): void {
         const [gamma, ...rest] = saved;
         const mask = variant === 'residualMask' ? rest[0] : undefined;
         const s = rest[rest.length - 1];
-        const outs = runKernel<tf.Tensor[]>(GRAD, mask ? { dy: dys[0], saved: s, gamma, mask } : { dy: dys[0], saved: s, gamma }, {
+        const outs = runKernel<tf.Tensor[]>(LN_GRAD, mask ? { dy: dys[0], saved: s, gamma, mask } : { dy: dys[0], saved: s, gamma }, {
           variant,
         });
         const [dx, dgamma, dbeta, dr] = outs;
@@ -167,7 +167,7 @@ function register(variant: Variant): void {
 }
 
 registerOnce({
-  kernelName: GRAD,
+  kernelName: LN_GRAD,
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) =>
     withRunner(backend, (run) => {
@@ -195,10 +195,10 @@ export function fusedLayerNorm(x: tf.Tensor2D, r: tf.Tensor2D | null, mask: tf.T
   if (mask && !r) throw new Error('fusedLayerNorm: a mask needs a residual');
   const attrs = { eps };
   const outs = mask
-    ? runKernel<tf.Tensor[]>(NAMES.residualMask, { x, r: r!, mask, gamma, beta }, attrs)
+    ? runKernel<tf.Tensor[]>(LN_NAMES.residualMask, { x, r: r!, mask, gamma, beta }, attrs)
     : r
-      ? runKernel<tf.Tensor[]>(NAMES.residual, { x, r, gamma, beta }, attrs)
-      : runKernel<tf.Tensor[]>(NAMES.plain, { x, gamma, beta }, attrs);
+      ? runKernel<tf.Tensor[]>(LN_NAMES.residual, { x, r, gamma, beta }, attrs)
+      : runKernel<tf.Tensor[]>(LN_NAMES.plain, { x, gamma, beta }, attrs);
   // The saved buffer is the kernel's second output: the tape holds its own copy.
   outs[1].dispose();
   return outs[0] as tf.Tensor2D;

@@ -12,10 +12,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { f32, program, reduceSnippet, registerOnce, runKernel, withRunner } from './webgpu';
 
-const KL = 'DistillKl';
-const KL_GRAD = 'DistillKlGrad';
-const NLL = 'DistillNll';
-const NLL_GRAD = 'DistillNllGrad';
+export const KL = 'DistillKl';
+export const KL_GRAD = 'DistillKlGrad';
+export const NLL = 'DistillNll';
+export const NLL_GRAD = 'DistillNllGrad';
 const WG = 64;
 
 interface KlAttrs {

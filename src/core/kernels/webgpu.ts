@@ -8,6 +8,7 @@
 // On every other backend the ops fall back to the composite tfjs code (the same math).
 
 import * as tf from '@tensorflow/tfjs';
+import { simdKernels } from './simd';
 
 /** What the kernels use of tfjs-backend-webgpu's WebGPUBackend. */
 export interface WebGPUBackendLike {
@@ -41,9 +42,24 @@ export function setFusedKernels(on: boolean): void {
   fusedEnabled = on;
 }
 
-/** Whether the ops use the fused kernels now: enabled and the current backend is webgpu. */
+/**
+ * Whether the ops use the fused kernels now: enabled and the current backend has them (webgpu,
+ * and wasm where WebAssembly SIMD is there: wasm.ts, simd/).
+ */
 export function fusedKernelsActive(): boolean {
-  return fusedEnabled && tf.getBackend() === 'webgpu';
+  if (!fusedEnabled) return false;
+  const b = tf.getBackend();
+  return b === 'webgpu' || (b === 'wasm' && simdKernels() !== null);
+}
+
+/**
+ * Whether the fused dense+GELU and attention keep their activations for the backward pass
+ * (the pre-activation; q, k, v and the probabilities) instead of recomputing them from the
+ * inputs there. On wasm (CPU memory, arithmetic-bound) recomputing would add a fifth to a
+ * training step's matrix products; webgpu recomputes and holds nothing of [N, nh, T, T].
+ */
+export function keepsActivations(): boolean {
+  return tf.getBackend() === 'wasm';
 }
 
 /**
@@ -251,10 +267,15 @@ export function copyProgram(size: number, shape: number[]): Program {
   }`);
 }
 
-/** Registers a kernel for webgpu once (module re-evaluation, e.g. under vitest or HMR). */
+/** Registers a kernel (for webgpu here, for wasm in wasm.ts) once (module re-evaluation, e.g. under vitest or HMR). */
 export function registerOnce(config: tf.KernelConfig, grad?: tf.GradConfig): void {
   if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-  if (grad && !tf.getGradient(grad.kernelName)) tf.registerGradient(grad);
+  if (grad) registerGradientOnce(grad);
+}
+
+/** Registers a gradient once (every backend's kernel of that name shares it). */
+export function registerGradientOnce(grad: tf.GradConfig): void {
+  if (!tf.getGradient(grad.kernelName)) tf.registerGradient(grad);
 }
 
 /** Runs a registered kernel through the engine (one profile entry, recorded on the tape). */

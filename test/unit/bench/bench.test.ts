@@ -86,8 +86,8 @@ describe('small workloads on wasm: 1 warm-up + 2 steps', () => {
   let previous = '';
   beforeAll(async () => {
     previous = tf.getBackend();
-    registerWasmTrainingKernels();
     await import('@tensorflow/tfjs-backend-wasm');
+    registerWasmTrainingKernels();
     expect(await tf.setBackend('wasm')).toBe(true);
     await tf.ready();
   });
@@ -112,7 +112,9 @@ describe('small workloads on wasm: 1 warm-up + 2 steps', () => {
       // recomputed from them may differ by the rounding's effect (and one for Math.round).
       expectRateOf(row.tokens_per_s!, row.tokens_per_step, row.ms_per_step!);
       expect(row.gflops_per_s!).toBeCloseTo(row.flops_per_step / row.ms_per_step! / 1e6, 1);
-      expect(row.kernels_per_step).toBeGreaterThan(w === 'encode' ? 100 : 1000);
+      // lead-de on wasm runs the fused kernels (src/core/kernels/wasm.ts): 911 a step, 5,327 without.
+      expect(row.kernels_per_step).toBeGreaterThan(w === 'encode' ? 100 : 500);
+      if (w === 'lead-de') expect(row.kernels_per_step).toBeLessThanOrEqual(1000);
       expect(row.peak_bytes).toBeGreaterThan(0);
       expect(row.num_tensors_before).toBeGreaterThan(0);
       expect(row.num_tensors_after).toBe(row.num_tensors_before);
