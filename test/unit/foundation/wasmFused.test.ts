@@ -1,0 +1,271 @@
+// The fused kernels on the wasm backend (src/core/kernels/wasm.ts and its SIMD module,
+// src/core/kernels/simd): each fused op against the composite tfjs ops it replaces, both on
+// wasm, forward and the gradient of sum(y * R) for a random R, to 1e-4 relative; each runs as
+// one kernel (tf.profile); AdamW's fused step against the per-variable one. Sizes leave tails
+// (H = 18, T = 7, 10 outputs: not multiples of the module's 4 lanes), so the vector and the
+// one-lane paths both run. The committed module is the one its AssemblyScript source compiles to.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binaryModule, compileSimd } from '../../../src/cli/buildSimd';
+import { registerWasmTrainingKernels } from '../../../src/core/backend/wasmKernels';
+import { nllLoss, responseKdLead, responseKdProd } from '../../../src/core/distill/losses';
+import {
+  fusedDense,
+  fusedDenseGelu,
+  fusedGelu,
+  fusedKernelsActive,
+  fusedKl,
+  fusedLayerNorm,
+  fusedNll,
+  fusedSelfAttention,
+  keepsActivations,
+  setFusedKernels,
+} from '../../../src/core/kernels';
+import { simdKernels } from '../../../src/core/kernels/simd';
+import { Rng } from '../../../src/core/rng';
+import { AdamW } from '../../../src/core/train/optimizer';
+
+const rng = new Rng(5);
+const rnd = (shape: number[], s = 1) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s), shape);
+
+/** max |a - b| / max |b|. */
+function rel(a: tf.Tensor, b: tf.Tensor): number {
+  const [x, y] = [a.dataSync(), b.dataSync()];
+  expect(x.length).toBe(y.length);
+  let m = 0;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    m = Math.max(m, Math.abs(x[i] - y[i]));
+    s = Math.max(s, Math.abs(y[i]));
+  }
+  return s > 0 ? m / s : m;
+}
+
+type F = (...xs: tf.Tensor[]) => tf.Tensor;
+
+/** g with the fused kernels off: the composite tfjs ops. */
+function composite<T>(g: () => T): T {
+  setFusedKernels(false);
+  try {
+    return g();
+  } finally {
+    setFusedKernels(true);
+  }
+}
+
+/** Errors of fused f against composite g (forward, then the gradients w.r.t. the first nGrad inputs), and the kernels f ran. */
+async function compare(f: F, g: F, xs: tf.Tensor[], nGrad = xs.length) {
+  const prof = await tf.profile(() => f(...xs));
+  tf.dispose(prof.result as tf.Tensor);
+  const y1 = f(...xs);
+  const y2 = composite(() => g(...xs));
+  const R = rnd(y1.shape);
+  const grads = (h: F) => tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(h(...a, ...xs.slice(nGrad)), R)))(xs.slice(0, nGrad));
+  const g1 = grads(f);
+  const g2 = composite(() => grads(g));
+  const out = { forward: rel(y1, y2), grads: g1.map((t, i) => rel(t, g2[i])), kernels: prof.kernels.map((k) => k.name) };
+  tf.dispose([y1, y2, R, ...g1, ...g2]);
+  return out;
+}
+
+beforeAll(async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('the SIMD module', () => {
+  it('loads here (WebAssembly SIMD), and the fused kernels are active on wasm, keeping activations', () => {
+    expect(simdKernels()).not.toBeNull();
+    expect(fusedKernelsActive()).toBe(true);
+    expect(keepsActivations()).toBe(true);
+    composite(() => expect(fusedKernelsActive()).toBe(false));
+  });
+
+  it('binary.ts is what assembly/kernels.ts compiles to (npm run build:simd)', async () => {
+    const committed = readFileSync(new URL('../../../src/core/kernels/simd/binary.ts', import.meta.url), 'utf8');
+    expect(binaryModule(await compileSimd())).toBe(committed);
+  }, 60_000);
+
+  it('GELU and its gradient at extremes: 0, large |z|, NaN', () => {
+    const z = tf.tensor1d([0, -12, 12, -100, 100, 1e-30, NaN, 3]);
+    const y = fusedGelu(z).dataSync();
+    expect(Array.from(y.slice(0, 6))).toEqual([0, -0, 12, -0, 100, 5e-31].map((v) => expect.closeTo(v, 6)));
+    expect(Number.isNaN(y[6])).toBe(true);
+    const [d] = tf.grads((a: tf.Tensor) => tf.sum(fusedGelu(a)))([z]);
+    const dv = d.dataSync();
+    expect(dv[0]).toBeCloseTo(0.5, 6);
+    expect(dv[1]).toBeCloseTo(0, 6);
+    expect(dv[2]).toBeCloseTo(1, 6);
+    expect(Number.isNaN(dv[6])).toBe(true);
+    tf.dispose([z, d]);
+  });
+});
+
+describe('fused kernels on wasm match the composite ops', () => {
+  const M = 21; // N * T
+  const H = 18;
+  const N = 3;
+  const T = 7;
+  const nh = 3;
+  const dh = H / nh;
+  const eps = 1e-12;
+  const scale = 1 / Math.sqrt(dh);
+  const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
+  const t2 = (t: tf.Tensor) => t as tf.Tensor2D;
+  const ln = (v: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) => {
+    const xc = tf.sub(v, tf.mean(v, -1, true));
+    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps))), gm), bt);
+  };
+  const gelu = (z: tf.Tensor) => tf.mul(z, tf.mul(tf.add(tf.erf(tf.mul(z, Math.SQRT1_2)), 1), 0.5));
+  const lin = (a: tf.Tensor, w: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(a, w, false, true), bb);
+  let x: tf.Tensor, r: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor, mask: tf.Tensor, W: tf.Tensor, b: tf.Tensor, bias: tf.Tensor, pm: tf.Tensor;
+  let aw: tf.Tensor[];
+  beforeAll(() => {
+    x = rnd([M, H], 2);
+    r = rnd([M, H]);
+    gm = rnd([H]);
+    bt = rnd([H]);
+    mask = tf.tensor(Float32Array.from({ length: M * H }, (_, i) => (i % 3 ? 1.25 : 0)), [M, H]);
+    W = rnd([10, H]);
+    b = rnd([10]);
+    const biasData = new Float32Array(N * T);
+    biasData[T - 1] = -1e4;
+    biasData[2 * T - 2] = -1e4;
+    bias = tf.tensor(biasData, [N, 1, 1, T]);
+    pm = tf.tensor(Float32Array.from({ length: N * nh * T * T }, (_, i) => (i % 5 ? 1.1 : 0)), [N, nh, T, T]);
+    aw = [rnd([H, H]), rnd([H]), rnd([H, H]), rnd([H]), rnd([H, H]), rnd([H])];
+  });
+  afterAll(() => tf.dispose([x, r, gm, bt, mask, W, b, bias, pm, ...aw]));
+
+  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [N, T, nh, dh]), [0, 2, 1, 3]);
+  const attn = (p: tf.Tensor | null): F => (a, q1, q2, k1, k2, v1, v2) => {
+    const q = heads(tf.mul(lin(a, q1, q2), scale));
+    let probs = tf.softmax(tf.add(tf.matMul(q, heads(lin(a, k1, k2)), false, true), bias));
+    if (p) probs = tf.mul(probs, p);
+    return tf.reshape(tf.transpose(tf.matMul(probs, heads(lin(a, v1, v2))), [0, 2, 1, 3]), [N * T, H]);
+  };
+  const fAttn = (p: tf.Tensor | null): F => (a, wq, bq, wk, bk, wv, bv) =>
+    fusedSelfAttention(t2(a), { wq, bq, wk, bk, wv, bv } as never, bias, p, nh, T, scale);
+
+  const check = (r0: Awaited<ReturnType<typeof compare>>, kernel: string, skipGrad: number[] = []) => {
+    expect(r0.kernels).toEqual([kernel]);
+    expect(r0.forward).toBeLessThan(1e-4);
+    r0.grads.forEach((e, i) => {
+      if (!skipGrad.includes(i)) expect(e, `gradient ${i}`).toBeLessThan(1e-4);
+    });
+  };
+
+  it('LayerNorm, plain, with a residual, with dropout and a residual', async () => {
+    check(await compare((a, g, bb) => fusedLayerNorm(t2(a), null, null, t1(g), t1(bb), eps), ln, [x, gm, bt]), 'DistillLayerNorm');
+    check(await compare((a, rr, g, bb) => fusedLayerNorm(t2(a), t2(rr), null, t1(g), t1(bb), eps), (a, rr, g, bb) => ln(tf.add(a, rr), g, bb), [x, r, gm, bt]), 'DistillAddLayerNorm');
+    check(
+      await compare(
+        (a, rr, g, bb, k) => fusedLayerNorm(t2(a), t2(rr), k, t1(g), t1(bb), eps),
+        (a, rr, g, bb, k) => ln(tf.add(tf.mul(a, k), rr), g, bb),
+        [x, r, gm, bt, mask],
+        4,
+      ),
+      'DistillDropAddLayerNorm',
+    );
+  });
+
+  it('GELU, dense, dense+GELU (keeping its pre-activation)', async () => {
+    check(await compare((a) => fusedGelu(a), gelu, [x]), 'DistillGelu');
+    check(await compare((a, w, bb) => fusedDense(t2(a), t2(w), t1(bb)), lin, [x, W, b]), 'DistillDense');
+    check(await compare((a, w, bb) => fusedDenseGelu(t2(a), t2(w), t1(bb)), (a, w, bb) => gelu(lin(a, w, bb)), [x, W, b]), 'DistillDenseGeluKeep');
+  });
+
+  it('self-attention without and with attention dropout (keeping q, k, v and P)', async () => {
+    // The key bias has a zero gradient (softmax ignores a per-row constant): both sides are rounding noise there.
+    check(await compare(fAttn(null), attn(null), [x, ...aw]), 'DistillSelfAttentionKeep', [4]);
+    check(await compare(fAttn(pm), attn(pm), [x, ...aw]), 'DistillSelfAttentionDropKeep', [4]);
+  });
+
+  it('the backward pass recomputes nothing: no matrix product of the forward runs again', async () => {
+    const [wq, bq, wk, bk, wv, bv] = aw;
+    const w = { wq, bq, wk, bk, wv, bv } as never;
+    const f = () => tf.grads((a: tf.Tensor, ww: tf.Tensor) => tf.sum(fusedDenseGelu(fusedSelfAttention(t2(a), w, bias, pm, nh, T, scale), t2(ww), t1(b))))([x, W]);
+    const prof = await tf.profile(() => {
+      tf.dispose(f());
+      return [];
+    });
+    expect(prof.kernels.map((k) => k.name).filter((n) => n.startsWith('Distill'))).toEqual([
+      'DistillSelfAttentionDropKeep',
+      'DistillDenseGeluKeep',
+      'DistillDenseGrad',
+      'DistillSelfAttentionKeepGrad',
+    ]);
+  });
+
+  it('losses: KL (LEAD and PROD forms), NLL in-batch and in groups', async () => {
+    const B = 4;
+    const G = 3;
+    const lt = rnd([B, B * G], 4);
+    const ls = rnd([B, B * G], 4);
+    const lgroup = rnd([B, G], 4);
+    check(await compare((t, s) => fusedKl(t2(t), t2(s), 0.5, 1, 1 / B), (t, s) => responseKdLead(t2(t), t2(s), 0.5, G), [lt, ls]), 'DistillKl');
+    check(await compare((t, s) => fusedKl(t2(t), t2(s), 2, 2, 4 / B), (t, s) => responseKdProd(t2(t), t2(s), 2, G), [lt, ls]), 'DistillKl');
+    check(await compare((s) => fusedNll(t2(s), G), (s) => nllLoss(t2(s), G), [ls]), 'DistillNll');
+    check(await compare((s) => fusedNll(t2(s), 0), (s) => nllLoss(t2(s), G), [lgroup]), 'DistillNll');
+    tf.dispose([lt, ls, lgroup]);
+  });
+
+  it('AdamW: two steps fused (one kernel each) equal two per-variable steps (clipping, decay on some variables)', async () => {
+    const shapes = [[30, 9], [9], [5, 7, 3], [1]];
+    const init = shapes.map((s) => rnd(s));
+    const grads = [0, 1].map(() => shapes.map((s) => rnd(s, 3)));
+    const run = async (fused: boolean) => {
+      setFusedKernels(fused);
+      try {
+        const vars = init.map((t, i) => ({ name: `w${i}`, variable: tf.variable(t.clone(), true, `wasm_adamw_${fused}_${i}`), decay: i % 2 === 0 }));
+        const opt = new AdamW(vars, { weightDecay: 0.01, clipNorm: 1.0 });
+        const norms: number[] = [];
+        const prof = await tf.profile(async () => {
+          for (const gs of grads) {
+            const map: tf.NamedTensorMap = {};
+            vars.forEach((v, i) => (map[v.variable.name] = gs[i]));
+            const n = opt.step(map, 1e-2);
+            norms.push((await n.data())[0]);
+            n.dispose();
+          }
+          return [];
+        });
+        const state = await opt.getState();
+        const values = vars.map((v) => Array.from(v.variable.dataSync()));
+        opt.dispose();
+        vars.forEach((v) => v.variable.dispose());
+        return { norms, values, moments: [...state.moments.values()].map((m) => Array.from(m.data)), adamKernels: prof.kernels.filter((k) => k.name === 'DistillAdamW').length };
+      } finally {
+        setFusedKernels(true);
+      }
+    };
+    const a = await run(true);
+    const c = await run(false);
+    expect(a.adamKernels).toBe(2);
+    expect(c.adamKernels).toBe(0);
+    let worst = 0;
+    const cmp = (u: number[], v: number[]) => u.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - v[i]) / Math.max(Math.abs(v[i]), 1e-3))));
+    cmp(a.norms, c.norms);
+    a.values.forEach((v, i) => cmp(v, c.values[i]));
+    a.moments.forEach((v, i) => cmp(v, c.moments[i]));
+    expect(worst).toBeLessThan(1e-4);
+    expect(a.norms[0]).toBeGreaterThan(1); // the clip engaged
+    tf.dispose([...init, ...grads.flat()]);
+  });
+
+  it('leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    const [wq, bq, wk, bk, wv, bv] = aw;
+    const w = { wq, bq, wk, bk, wv, bv } as never;
+    const gs = tf.grads((a: tf.Tensor, ww: tf.Tensor) =>
+      tf.sum(fusedLayerNorm(t2(fusedDenseGelu(fusedSelfAttention(t2(a), w, bias, pm, nh, T, scale), t2(ww), t1(b))), null, null, t1(tf.ones([10])), t1(tf.zeros([10])), eps)),
+    )([x, W]);
+    tf.dispose(gs);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
