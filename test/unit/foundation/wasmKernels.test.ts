@@ -127,6 +127,29 @@ describe('wasm matMul on XNNPACK', () => {
     });
   }
 
+  for (const [shape, perm, dtype] of [
+    [[5, 7], [1, 0], 'float32'], // edges only (7 columns, 5 rows: 4 x 4 blocks plus edges)
+    [[3, 33, 18], [0, 2, 1], 'float32'], // a batch, a 16 x 16 tile boundary and both edges
+    [[2, 3, 8, 12], [0, 1, 3, 2], 'float32'],
+    [[2, 5, 3, 4], [0, 2, 1, 3], 'float32'], // attention's heads: runs of the last axis
+    [[2, 3, 4, 5], [1, 0, 2, 3], 'float32'],
+    [[2, 3, 4, 5], [2, 0, 1, 3], 'float32'],
+    [[2, 3, 4], [2, 1, 0], 'float32'], // neither case: tfjs's kernel
+    [[4, 6], [1, 0], 'int32'], // int32: tfjs's kernel
+  ] as [number[], number[], 'float32' | 'int32'][]) {
+    it(`transpose ${dtype} ${JSON.stringify(shape)} by ${JSON.stringify(perm)} as cpu`, async () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = dtype === 'int32' ? Int32Array.from({ length: n }, (_, i) => i * 7 - 40) : Float32Array.from({ length: n }, (_, i) => i + 0.5);
+      const run = () => tf.tidy(() => {
+        const out = tf.transpose(tf.tensor(x, shape, dtype), perm);
+        return { shape: out.shape, dtype: out.dtype, values: Array.from(out.dataSync()) };
+      });
+      const want = await on('cpu', run);
+      const got = await on('wasm', run);
+      expect(got).toEqual(want);
+    });
+  }
+
   it('the embedding gradient (UnsortedSegmentSum) as cpu: repeated and out-of-range ids, float32 and int32', async () => {
     const ids = [3, 0, 3, 7, -1, 2, 9, 0];
     const x = rand([8, 5]);

@@ -360,3 +360,42 @@ export function adamw(g: usize, p: usize, m: usize, v: usize, n: i32, b1: f32, b
     sts(p, i, lds(p, i) * keep + (ms / (Mathf.sqrt(vs) + epsHat)) * step);
   }
 }
+
+/**
+ * Batched transpose: dst[b][c][r] = src[b][r][c] for `batch` matrices of rows x cols. Tiles of
+ * 16 x 16 for the caches, 4 x 4 blocks transposed in registers (two rounds of shuffles); the
+ * edges (rows or cols not multiples of 4) value by value.
+ */
+export function transpose(src: usize, dst: usize, batch: i32, rows: i32, cols: i32): void {
+  const R4 = rows & ~3;
+  const C4 = cols & ~3;
+  for (let bi = 0; bi < batch; bi++) {
+    const s = src + (<usize>(bi * rows * cols) << 2);
+    const d = dst + (<usize>(bi * rows * cols) << 2);
+    for (let r0 = 0; r0 < R4; r0 += 16) {
+      const r1 = min(r0 + 16, R4);
+      for (let c0 = 0; c0 < C4; c0 += 16) {
+        const c1 = min(c0 + 16, C4);
+        for (let r = r0; r < r1; r += 4) {
+          for (let c = c0; c < c1; c += 4) {
+            const a0 = ld(s, r * cols + c);
+            const a1 = ld(s, (r + 1) * cols + c);
+            const a2 = ld(s, (r + 2) * cols + c);
+            const a3 = ld(s, (r + 3) * cols + c);
+            const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5);
+            const t1 = i32x4.shuffle(a0, a1, 2, 6, 3, 7);
+            const t2 = i32x4.shuffle(a2, a3, 0, 4, 1, 5);
+            const t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
+            st(d, c * rows + r, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+            st(d, (c + 1) * rows + r, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+            st(d, (c + 2) * rows + r, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+            st(d, (c + 3) * rows + r, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+          }
+        }
+      }
+    }
+    // Edges: the last cols % 4 columns of every row, the last rows % 4 rows.
+    for (let r = 0; r < R4; r++) for (let c = C4; c < cols; c++) sts(d, c * rows + r, lds(s, r * cols + c));
+    for (let r = R4; r < rows; r++) for (let c = 0; c < cols; c++) sts(d, c * rows + r, lds(s, r * cols + c));
+  }
+}
