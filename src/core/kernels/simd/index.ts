@@ -16,6 +16,7 @@ export interface SimdExports {
   sumSquares(g: number, n: number): number;
   adamw(g: number, p: number, m: number, v: number, n: number, b1: number, b2: number, c1: number, c2: number, keep: number, step: number, epsHat: number): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
+  dropout(out: number, n: number, s0: number, thr: number, scale: number): void;
 }
 
 /** Arrays start past the module's static data (the first 64 KiB page). */

@@ -399,3 +399,34 @@ export function transpose(src: usize, dst: usize, batch: i32, rows: i32, cols: i
     for (let r = R4; r < rows; r++) for (let c = 0; c < cols; c++) sts(d, c * rows + r, lds(s, r * cols + c));
   }
 }
+
+/**
+ * Dropout multipliers from Mulberry32 (src/core/rng.ts), four draws at a time: draw i (from 1)
+ * hashes the state s0 + i * 0x6d2b79f5 (mod 2^32), so lanes are independent; out[i] = scale
+ * where the hash is below `thr` (keep * 2^32, rounded up; the caller handles thr >= 2^32),
+ * else 0: the same values, in the same order, as Rng.fillDropout.
+ */
+export function dropout(out: usize, n: i32, s0: u32, thr: u32, scale: f32): void {
+  const C: u32 = 0x6d2b79f5;
+  let s = i32x4.add(i32x4.splat(s0), i32x4(C, C * 2, C * 3, C * 4));
+  const step = i32x4.splat(C * 4);
+  const t1 = i32x4.splat(1);
+  const t61 = i32x4.splat(61);
+  const th = i32x4.splat(thr);
+  const sv = splat(scale);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    let t = i32x4.mul(v128.xor(s, i32x4.shr_u(s, 15)), v128.or(s, t1));
+    t = v128.xor(t, i32x4.add(t, i32x4.mul(v128.xor(t, i32x4.shr_u(t, 7)), v128.or(t, t61))));
+    const x = v128.xor(t, i32x4.shr_u(t, 14));
+    st(out, i, v128.and(i32x4.lt_u(x, th), sv));
+    s = i32x4.add(s, step);
+  }
+  let ss: u32 = s0 + C * <u32>i;
+  for (; i < n; i++) {
+    ss += C;
+    let t = (ss ^ (ss >>> 15)) * (ss | 1);
+    t ^= t + (t ^ (t >>> 7)) * (t | 61);
+    sts(out, i, (t ^ (t >>> 14)) < thr ? scale : 0);
+  }
+}
