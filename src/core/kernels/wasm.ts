@@ -17,7 +17,6 @@
 // each stage: an allocation may grow the heap, which detaches every older view.
 
 import * as tf from '@tensorflow/tfjs';
-import { sumRows } from '../backend/wasmKernels';
 import { ADAMW, type FusedAdamWScalars } from './adamw';
 import { ATTN, ATTN_GRAD, ATTN_KEEP, ATTN_KEEP_GRAD, ATTN_MASK, ATTN_MASK_KEEP } from './attention';
 import { DENSE, DENSE_GELU, DENSE_GELU_KEEP, DENSE_GRAD, GELU, GELU_GRAD } from './dense';
@@ -84,7 +83,7 @@ class WasmRunner {
   /** A new [cols] tensor holding the column sums of the [rows, cols] tensor x. */
   colSums(x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
     const o = this.out([cols]);
-    this.f32(o).set(sumRows(this.f32(x), rows, cols));
+    simd().colSumsInto(this.f32(x), rows, cols, this.f32(o));
     return o;
   }
 
@@ -255,7 +254,11 @@ register(DENSE_GRAD, ({ inputs, backend }) =>
       geluGradInto(run.f32(dy), run.f32(z), run.f32(d));
     }
     const dx = run.matMul(d, w, false, false); // [M, out] x [out, in] -> [M, in]
-    const dw = run.matMul(d, x, true, false); // [out, M] x [M, in] -> [out, in]
+    // dW = d^T x [out, in]. XNNPACK packs the right operand of every product (~4 ns a value
+    // here): with more inputs than outputs (the FFN's second dense), pack d, not x, and
+    // transpose the small [in, out] result.
+    const inDim = x.shape[1];
+    const dw = out < inDim ? run.transpose(run.matMul(x, d, true, false), [1, 0]) : run.matMul(d, x, true, false);
     return [dx, dw, run.colSums(d, M, out)];
   }),
 );

@@ -111,6 +111,7 @@ describe('wasm matMul on XNNPACK', () => {
     [[64, 16], [0], true],
     [[4, 8, 16], [1, 0], false],
     [[4, 8, 16], [-3], true],
+    [[1001, 19], 0, false], // blocks of 256 rows and a tail of 1; 19 columns: a tail of 3
     [[4, 8, 16], -1, false], // the last axis: tfjs's kernel
     [[4, 8, 16], [0, 2], false], // not a leading block: tfjs's kernel
   ] as [number[], number | number[], boolean][]) {
@@ -131,7 +132,8 @@ describe('wasm matMul on XNNPACK', () => {
     [[5, 7], [1, 0], 'float32'], // edges only (7 columns, 5 rows: 4 x 4 blocks plus edges)
     [[3, 33, 18], [0, 2, 1], 'float32'], // a batch, a 16 x 16 tile boundary and both edges
     [[2, 3, 8, 12], [0, 1, 3, 2], 'float32'],
-    [[2, 5, 3, 4], [0, 2, 1, 3], 'float32'], // attention's heads: runs of the last axis
+    [[2, 5, 3, 4], [0, 2, 1, 3], 'float32'], // attention's heads (the SIMD module's permute)
+    [[3, 4, 5, 6], [0, 2, 1, 3], 'float32'], // runs of 6: a tail of 2
     [[2, 3, 4, 5], [1, 0, 2, 3], 'float32'],
     [[2, 3, 4, 5], [2, 0, 1, 3], 'float32'],
     [[2, 3, 4], [2, 1, 0], 'float32'], // neither case: tfjs's kernel

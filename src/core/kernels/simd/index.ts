@@ -17,6 +17,8 @@ export interface SimdExports {
   adamw(g: number, p: number, m: number, v: number, n: number, b1: number, b2: number, c1: number, c2: number, keep: number, step: number, epsHat: number): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
   dropout(out: number, n: number, s0: number, thr: number, scale: number): void;
+  colSums(src: number, rows: number, cols: number, out: number, t: number): void;
+  permute0213(src: number, dst: number, A: number, B: number, C: number, D: number): void;
 }
 
 /** Arrays start past the module's static data (the first 64 KiB page). */
@@ -55,6 +57,30 @@ export class Simd {
   /** The n values at `addr` (a view: copy it before the next reserve). */
   view(addr: number, n: number): Float32Array {
     return new Float32Array(this.k.memory.buffer, addr, n);
+  }
+
+  /** dst [batch, cols, rows] = src [batch, rows, cols] transposed. */
+  transposeInto(src: Float32Array, dst: Float32Array, batch: number, rows: number, cols: number): void {
+    const [ps, pd] = this.reserve([src.length, src.length]);
+    this.put(ps, src);
+    this.k.transpose(ps, pd, batch, rows, cols);
+    dst.set(this.view(pd, src.length));
+  }
+
+  /** dst [A, C, B, D] = src [A, B, C, D] permuted by [0, 2, 1, 3]. */
+  permute0213Into(src: Float32Array, dst: Float32Array, A: number, B: number, C: number, D: number): void {
+    const [ps, pd] = this.reserve([src.length, src.length]);
+    this.put(ps, src);
+    this.k.permute0213(ps, pd, A, B, C, D);
+    dst.set(this.view(pd, src.length));
+  }
+
+  /** dst [cols] = column sums of src [rows, cols] (float32 blocks of 256 rows, float64 totals). */
+  colSumsInto(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+    const [ps, po, pt] = this.reserve([src.length, cols, 2 * cols]);
+    this.put(ps, src);
+    this.k.colSums(ps, rows, cols, po, pt);
+    dst.set(this.view(po, cols));
   }
 }
 

@@ -430,3 +430,48 @@ export function dropout(out: usize, n: i32, s0: u32, thr: u32, scale: f32): void
     sts(out, i, (t ^ (t >>> 14)) < thr ? scale : 0);
   }
 }
+
+/**
+ * Column sums of a [rows, cols] matrix into out [cols]: rows added four at a time into float32
+ * lanes, each block of 256 rows then added into float64 totals (t, scratch of 2 cols doubles),
+ * reading the matrix once, in order.
+ */
+export function colSums(src: usize, rows: i32, cols: i32, out: usize, t: usize): void {
+  const C4 = cols & ~3;
+  for (let c = 0; c < cols; c++) store<f64>(t + (<usize>c << 3), 0);
+  let r = 0;
+  while (r < rows) {
+    const end = min(rows, r + 256);
+    for (let c = 0; c < cols; c++) sts(out, c, 0);
+    for (; r + 4 <= end; r += 4) {
+      const o = r * cols;
+      for (let c = 0; c < C4; c += 4) {
+        const s01 = f32x4.add(ld(src, o + c), ld(src, o + cols + c));
+        const s23 = f32x4.add(ld(src, o + 2 * cols + c), ld(src, o + 3 * cols + c));
+        st(out, c, f32x4.add(ld(out, c), f32x4.add(s01, s23)));
+      }
+      for (let c = C4; c < cols; c++) sts(out, c, lds(out, c) + (lds(src, o + c) + lds(src, o + cols + c)) + (lds(src, o + 2 * cols + c) + lds(src, o + 3 * cols + c)));
+    }
+    for (; r < end; r++) for (let c = 0; c < cols; c++) sts(out, c, lds(out, c) + lds(src, r * cols + c));
+    for (let c = 0; c < cols; c++) {
+      const p = t + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + <f64>lds(out, c));
+    }
+  }
+  for (let c = 0; c < cols; c++) sts(out, c, <f32>load<f64>(t + (<usize>c << 3)));
+}
+
+/** dst [A, C, B, D] = src [A, B, C, D] permuted by [0, 2, 1, 3] (attention's heads), D values per copy. */
+export function permute0213(src: usize, dst: usize, A: i32, B: i32, C: i32, D: i32): void {
+  const D4 = D & ~3;
+  for (let a = 0; a < A; a++) {
+    for (let c = 0; c < C; c++) {
+      for (let b = 0; b < B; b++) {
+        const s = ((a * B + b) * C + c) * D;
+        const d = ((a * C + c) * B + b) * D;
+        for (let k = 0; k < D4; k += 4) st(dst, d + k, ld(src, s + k));
+        for (let k = D4; k < D; k++) sts(dst, d + k, lds(src, s + k));
+      }
+    }
+  }
+}
