@@ -313,6 +313,81 @@ function registerFastTranspose(): void {
   });
 }
 
+/** Whether (value a, index ia) ranks above (b, ib): larger value, then lower index; NaN last. */
+function ranksAbove(a: number, ia: number, b: number, ib: number): boolean {
+  if (a > b) return true;
+  if (a < b) return false;
+  if (a === b) return ia < ib;
+  return b !== b && (a === a || ia < ib); // NaN involved: a number ranks above NaN
+}
+
+/**
+ * TopK without sorting whole rows. tfjs-wasm's TopK copies each row into a vector and std::sorts
+ * it (O(n log n) per row, and allocation); the lab's exact search asks for the top 100 of blocks
+ * of thousands of scores. Here each row is scanned once against a heap of the k best so far (its
+ * root the worst of them): O(n log k), then the k are sorted. Same order as tfjs: larger value
+ * first, ties by lower index. float32 only (int32 keeps tfjs's kernel).
+ */
+function registerSelectTopK(): void {
+  replaceKernel('TopK', (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const k = (args.attrs as { k: number }).k;
+    if (x.dtype !== 'float32') return original(args);
+    const backend = args.backend as WasmBackendInternals & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array };
+    const n = x.shape[x.shape.length - 1];
+    const rows = n === 0 ? 0 : sizeOf(x.shape) / n;
+    const outShape = [...x.shape.slice(0, -1), k];
+    const values = backend.makeOutput(outShape, 'float32');
+    const indices = backend.makeOutput(outShape, 'int32');
+    const X = backend.typedArrayFromHeap(x) as Float32Array;
+    const V = backend.typedArrayFromHeap(values) as Float32Array;
+    const I = backend.typedArrayFromHeap(indices) as Int32Array;
+    const hv = new Float32Array(k);
+    const hi = new Int32Array(k);
+    const order = Array.from({ length: k }, (_, i) => i);
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let size = 0;
+      for (let j = 0; j < n; j++) {
+        const v = X[o + j];
+        if (size < k) {
+          // Sift up: the root is the worst kept.
+          let c = size++;
+          while (c > 0) {
+            const p = (c - 1) >> 1;
+            if (!ranksAbove(hv[p], hi[p], v, j)) break;
+            hv[c] = hv[p];
+            hi[c] = hi[p];
+            c = p;
+          }
+          hv[c] = v;
+          hi[c] = j;
+        } else if (k > 0 && ranksAbove(v, j, hv[0], hi[0])) {
+          // Replace the worst kept and sift down.
+          let c = 0;
+          for (;;) {
+            const l = 2 * c + 1;
+            if (l >= k) break;
+            const m = l + 1 < k && ranksAbove(hv[l], hi[l], hv[l + 1], hi[l + 1]) ? l + 1 : l;
+            if (!ranksAbove(v, j, hv[m], hi[m])) break;
+            hv[c] = hv[m];
+            hi[c] = hi[m];
+            c = m;
+          }
+          hv[c] = v;
+          hi[c] = j;
+        }
+      }
+      order.sort((a, b) => (ranksAbove(hv[a], hi[a], hv[b], hi[b]) ? -1 : 1));
+      for (let i = 0; i < k; i++) {
+        V[r * k + i] = hv[order[i]];
+        I[r * k + i] = hi[order[i]];
+      }
+    }
+    return [values, indices] as unknown as tf.TensorInfo;
+  });
+}
+
 function registerFastMatMuls(): void {
   const transpose = tf.getKernel('Transpose', 'wasm');
   const reshape = tf.getKernel('Reshape', 'wasm');
@@ -334,6 +409,7 @@ export function registerWasmTrainingKernels(): void {
   if (!tf.getKernel('BatchMatMul', 'wasm')) throw new Error('registerWasmTrainingKernels: import @tensorflow/tfjs-backend-wasm first (its kernels are wrapped)');
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   registerFastTranspose();
+  registerSelectTopK();
   registerFastMatMuls();
   registerSharedIdentity();
   registerLeadingAxesSum();

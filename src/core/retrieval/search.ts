@@ -69,7 +69,8 @@ export interface TopKOptions {
  * by (score descending, index ascending) would give.
  *
  * No row is sorted whole: tf.topk selects (cpu: quickselect, then a sort of the k;
- * webgpu and webgl: bitonic top-k; all keep the lower index first among equal values). When
+ * webgpu and webgl: bitonic top-k; wasm: the lab's heap selection, backend/wasmKernels.ts; all
+ * keep the lower index first among equal values). When
  * the corpus spans several passage blocks, the running top k (lower indices) is placed before
  * the block's top k and the two are selected from together, so the tie order holds across
  * blocks too.

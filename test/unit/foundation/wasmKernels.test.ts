@@ -152,6 +152,26 @@ describe('wasm matMul on XNNPACK', () => {
     });
   }
 
+  for (const [shape, k, ties] of [
+    [[3, 1000], 100, false],
+    [[4, 257], 10, true], // values from 8 levels: ties everywhere, ranked by index
+    [[2, 50], 50, true], // k = n: a whole sort
+    [[7], 1, false],
+    [[2, 3, 9], 4, true],
+  ] as [number[], number, boolean][]) {
+    it(`topk of ${JSON.stringify(shape)}, k = ${k}${ties ? ', with ties' : ''}: values and indices as cpu`, async () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = ties ? Float32Array.from({ length: n }, () => Math.floor(rng.next() * 8) - 3) : rand(shape);
+      const run = () => tf.tidy(() => {
+        const { values, indices } = tf.topk(tf.tensor(x, shape), k);
+        return { shape: values.shape, values: Array.from(values.dataSync()), indices: Array.from(indices.dataSync()), dtype: indices.dtype };
+      });
+      const want = await on('cpu', run);
+      const got = await on('wasm', run);
+      expect(got).toEqual(want);
+    });
+  }
+
   it('the embedding gradient (UnsortedSegmentSum) as cpu: repeated and out-of-range ids, float32 and int32', async () => {
     const ids = [3, 0, 3, 7, -1, 2, 9, 0];
     const x = rand([8, 5]);
