@@ -3,54 +3,22 @@
 // own backend choice (the training worker's init handler: self-check and trial step of each),
 // then the asked-for cells with src/core/bench's runCell, each row sent as soon as it is done.
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { describeAdapter, type AdapterDescription } from '../core/backend/policy';
-import { registerWasmTrainingKernels } from '../core/backend/wasmKernels';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { describeAdapter } from '../core/backend/policy';
 import { runCell, type BenchRow, type CellOptions } from '../core/bench';
 import { InThreadEngine } from '../worker/engine';
+import { probeWorkerAdapter, setupWorkerTfjs } from '../worker/browserBackend';
 import { createHandlers, type Platform } from '../worker/handlers';
 import type { BenchPageOptions, BenchPageResult, FromBenchWorker, ToBenchWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
-registerWasmTrainingKernels();
-tf.env().set('PROD', true);
+setupWorkerTfjs();
 
 const send = (m: FromBenchWorker) => self.postMessage(m);
 const log = (line: string) => send({ type: 'log', line });
 
-async function probeAdapter(): Promise<{ adapter: AdapterDescription | null; reason?: string }> {
-  const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { adapter: null, reason: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
-  let adapter: GPUAdapter | null = null;
-  try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (e) {
-    return { adapter: null, reason: `requestAdapter failed: ${(e as Error).message}` };
-  }
-  if (!adapter) return { adapter: null, reason: 'WebGPU is present but no adapter was granted' };
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-  return {
-    adapter: {
-      vendor: info?.vendor ?? '',
-      architecture: info?.architecture ?? '',
-      device: info?.device ?? '',
-      description: info?.description ?? '',
-      isFallbackAdapter:
-        Boolean((info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter) ||
-        Boolean((adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
-    },
-  };
-}
+const probeAdapter = () => probeWorkerAdapter(self.navigator);
 
 /** The WebGL renderer string (the GPU, or SwiftShader), when the context tells it. */
 function webglRenderer(): string {

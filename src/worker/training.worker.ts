@@ -1,13 +1,6 @@
 /// <reference lib="webworker" />
 // The training worker: loads tfjs with every backend, serves the engine's handlers.
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { AdapterDescription } from '../core/backend/policy';
-import { registerWasmTrainingKernels } from '../core/backend/wasmKernels';
+import { probeWorkerAdapter, setupWorkerTfjs } from './browserBackend';
 import { Dispatcher } from './engine';
 import { createHandlers, type Platform } from './handlers';
 import { createModelHandlers } from './modelHandlers';
@@ -16,43 +9,12 @@ import type { FromWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-// The wasm binaries are served by the app itself (no CDN): nothing leaves the origin.
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
-// tfjs's wasm backend lacks the embedding gradient's kernel; the lab supplies it.
-registerWasmTrainingKernels();
-// Failed backend initialisations are reported on screen with their reason; tfjs's own
-// console noise about them would only duplicate that.
-tf.env().set('PROD', true);
+setupWorkerTfjs();
 
 const platform: Platform = {
   host: 'worker',
   crossOriginIsolated: self.crossOriginIsolated,
-  async probeAdapter() {
-    const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) return { adapter: null, reason: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
-    let adapter: GPUAdapter | null = null;
-    try {
-      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    } catch (e) {
-      return { adapter: null, reason: `requestAdapter failed: ${(e as Error).message}` };
-    }
-    if (!adapter) return { adapter: null, reason: 'WebGPU is present but no adapter was granted (blocklisted or disabled GPU)' };
-    const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-    const desc: AdapterDescription = {
-      vendor: info?.vendor ?? '',
-      architecture: info?.architecture ?? '',
-      device: info?.device ?? '',
-      description: info?.description ?? '',
-      isFallbackAdapter:
-        Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) ||
-        Boolean((adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
-    };
-    return { adapter: desc };
-  },
+  probeAdapter: () => probeWorkerAdapter(self.navigator),
 };
 
 const base = createHandlers(platform);

@@ -3,7 +3,7 @@
 // plain model cannot train on wasm at all. The wasm backend keeps tensors in the module's
 // heap (CPU memory), so a JavaScript kernel reads and writes them without any GPU transfer.
 import * as tf from '@tensorflow/tfjs';
-import { simdKernels } from '../kernels/simd';
+import { heapKernels } from '../kernels/simd';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -118,6 +118,11 @@ function batchedXnn(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.Tenso
 }
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A tensor's byte address in the wasm heap. */
+function addressOf(backend: WasmBackendInternals, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
 
 function fastMatMul(original: KernelFn, transposeKernel: KernelFn, reshapeKernel: KernelFn): KernelFn {
   return (args) => {
@@ -242,12 +247,18 @@ function registerLeadingAxesSum(): void {
     const inner = x.shape.slice(axes.length);
     const cols = sizeOf(inner);
     const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...inner] : inner, 'float32');
+    const k = heapKernels(backend);
+    if (k) {
+      const t = backend.makeOutput([2 * cols], 'float32'); // float64 totals
+      try {
+        k.colSums(addressOf(backend, x), rows, cols, addressOf(backend, out), addressOf(backend, t));
+      } finally {
+        backend.disposeData(t.dataId);
+      }
+      return out;
+    }
     // Views after makeOutput: an allocation may grow the heap and detach older views.
-    const src = backend.typedArrayFromHeap(x);
-    const dst = backend.typedArrayFromHeap(out);
-    const simd = simdKernels();
-    if (simd) simd.colSumsInto(src, rows, cols, dst);
-    else dst.set(sumRows(src, rows, cols));
+    backend.typedArrayFromHeap(out).set(sumRows(backend.typedArrayFromHeap(x), rows, cols));
     return out;
   });
 }
@@ -257,7 +268,7 @@ function registerLeadingAxesSum(): void {
  * N-d index arithmetic: 6.6 ns a value in Node here (a [1024, 512] transpose: 3.5 ms), ~180 ms of
  * a full-scale lead-de step (the matrix products' explicit transposes, attention's heads). Two
  * cases are replaced: swapping the last two axes (a batch of matrices), by the SIMD module's
- * blocked transpose on copies in its memory; and any permutation that keeps the last axis in
+ * blocked transpose (on the heap, in place of tfjs's); and any permutation that keeps the last axis in
  * place: attention's [N, T, nh, dh] <-> [N, nh, T, dh] ([0, 2, 1, 3]) in the SIMD module, others
  * as runs of the last axis copied within the heap (copyWithin). Other permutations and dtypes
  * keep tfjs's kernel.
@@ -271,24 +282,24 @@ function registerFastTranspose(): void {
     if (x.dtype !== 'float32' || r < 2 || size === 0) return original(args);
     const swapLast = perm.every((p, i) => (i < r - 2 ? p === i : i === r - 2 ? p === r - 1 : p === r - 2));
     const keepsLast = perm[r - 1] === r - 1 && perm.some((p, i) => p !== i);
-    const simd = swapLast ? simdKernels() : null;
-    if (!simd && !keepsLast) return original(args);
     const backend = args.backend as WasmBackendInternals & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+    const k = heapKernels(backend);
+    const heads = r === 4 && perm.join() === '0,2,1,3';
+    if (!(swapLast && k) && !keepsLast) return original(args);
     const outShape = perm.map((p) => x.shape[p]);
     const out = backend.makeOutput(outShape, 'float32');
-    const src = backend.typedArrayFromHeap(x);
-    const dst = backend.typedArrayFromHeap(out);
-    if (simd) {
+    if (k && swapLast) {
       const rows = x.shape[r - 2];
       const cols = x.shape[r - 1];
-      simd.transposeInto(src, dst, size / (rows * cols), rows, cols);
+      k.transpose(addressOf(backend, x), addressOf(backend, out), size / (rows * cols), rows, cols);
       return out;
     }
-    const heads = r === 4 && perm.join() === '0,2,1,3' ? simdKernels() : null;
-    if (heads) {
-      heads.permute0213Into(src, dst, x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+    if (k && heads) {
+      k.permute0213(addressOf(backend, x), addressOf(backend, out), x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
       return out;
     }
+    const src = backend.typedArrayFromHeap(x);
+    const dst = backend.typedArrayFromHeap(out);
     // Runs of the last axis: walk the output's leading indices (an odometer), tracking the
     // source offset; copy each run within the heap.
     const heap = new Float32Array(src.buffer);

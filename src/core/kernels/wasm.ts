@@ -2,11 +2,11 @@
 // names (and the same registered gradients). Every matrix product goes to the backend's own
 // kernels (XNNPACK, through the lab's fast path of backend/wasmKernels.ts); the element-wise
 // and row-wise work (GELU, LayerNorm, the attention softmax, AdamW) runs in the lab's SIMD
-// module (simd/: AssemblyScript, four float32 lanes at a time), on copies of the operands in its
-// own memory. What this saves over the composite tfjs ops: a plain lead-de step runs ~5,300
+// module (simd/: AssemblyScript, four float32 lanes at a time), instantiated on tfjs's heap: it
+// reads and writes the tensors where they are. What this saves over the composite tfjs ops: a plain lead-de step runs ~5,300
 // kernels on wasm, each allocating its output and walking its operands once; fused, ~900.
 // Measured on this machine, per value: JavaScript loops 10-16 ns for GELU (V8's Math.exp alone
-// 10-15 ns), tfjs-wasm's Erf 7-20 ns (std::erf), the SIMD module ~1 ns; a copy ~0.1 ns.
+// 10-15 ns), tfjs-wasm's Erf 7-20 ns (std::erf), the SIMD module ~1 ns.
 //
 // On wasm the dense+GELU and attention kernels keep their activations for the backward pass
 // (the *Keep variants of dense.ts and attention.ts: the pre-activation; q, k, v and the
@@ -14,7 +14,7 @@
 // do to save GPU memory, would add a fifth to a step's matrix products on a CPU.
 //
 // Heap views (Float32Array over the tfjs module's memory) are taken after the allocations of
-// each stage: an allocation may grow the heap, which detaches every older view.
+// each stage: an allocation may grow the heap, which detaches every older view. Addresses stay.
 
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW, type FusedAdamWScalars } from './adamw';
@@ -22,12 +22,13 @@ import { ATTN, ATTN_GRAD, ATTN_KEEP, ATTN_KEEP_GRAD, ATTN_MASK, ATTN_MASK_KEEP }
 import { DENSE, DENSE_GELU, DENSE_GELU_KEEP, DENSE_GRAD, GELU, GELU_GRAD } from './dense';
 import { LN_GRAD, LN_NAMES, type Variant } from './layerNorm';
 import { KL, KL_GRAD, NLL, NLL_GRAD } from './losses';
-import { simdKernels, type Simd } from './simd';
+import { heapKernels, type SimdExports } from './simd';
 import { registerOnce } from './webgpu';
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm. */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: tf.DataId): boolean;
 }
@@ -37,7 +38,20 @@ type Infos = Record<string, tf.TensorInfo>;
 /** Runs the wasm backend's kernels and the lab's loops, freeing its intermediates at the end. */
 class WasmRunner {
   private temps: tf.TensorInfo[] = [];
-  constructor(readonly backend: WasmBackendLike) {}
+  /** The SIMD kernels on this backend's heap. */
+  readonly k: SimdExports;
+  constructor(readonly backend: WasmBackendLike) {
+    const k = heapKernels(backend);
+    if (!k) throw new Error('the wasm fused kernels need WebAssembly SIMD'); // fusedKernelsActive() is false then
+    this.k = k;
+  }
+
+  /** t's byte address in the heap (for the SIMD kernels). */
+  addr(t: tf.TensorInfo): number {
+    const d = this.backend.dataIdMap.get(t.dataId);
+    if (!d) throw new Error('wasm fused kernel: a tensor without data');
+    return d.memoryOffset;
+  }
 
   /** A new float32 tensor, uninitialised (freed at dispose unless returned). */
   out(shape: number[]): tf.TensorInfo {
@@ -83,7 +97,8 @@ class WasmRunner {
   /** A new [cols] tensor holding the column sums of the [rows, cols] tensor x. */
   colSums(x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
     const o = this.out([cols]);
-    simd().colSumsInto(this.f32(x), rows, cols, this.f32(o));
+    const t = this.out([2 * cols]); // float64 totals
+    this.k.colSums(this.addr(x), rows, cols, this.addr(o), this.addr(t));
     return o;
   }
 
@@ -116,13 +131,6 @@ function register(kernelName: string, kernelFunc: (args: { inputs: Infos; attrs:
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** The SIMD module (fusedKernelsActive() is false on wasm where it cannot load). */
-function simd(): Simd {
-  const k = simdKernels();
-  if (!k) throw new Error('the wasm fused kernels need WebAssembly SIMD');
-  return k;
-}
-
 // ---------------------------------------------------------------------------------------------
 // LayerNorm (layerNorm.ts): y = LayerNorm(x * mask + r) * gamma + beta; saved [M, H + 1] = xhat, rstd.
 
@@ -137,17 +145,7 @@ function layerNorm(variant: Variant) {
       const y = run.out([M, H]);
       const saved = run.out([M, H + 1]);
       const mode = LN_MODE[variant];
-      const n = M * H;
-      const k = simd();
-      const [px, pr, pk, pg, pb, py, ps] = k.reserve([n, mode > 0 ? n : 0, mode > 1 ? n : 0, H, H, n, M * (H + 1)]);
-      k.put(px, run.f32(x));
-      if (mode > 0) k.put(pr, run.f32(r));
-      if (mode > 1) k.put(pk, run.f32(mask));
-      k.put(pg, run.f32(gamma));
-      k.put(pb, run.f32(beta));
-      k.k.layerNorm(px, pr, pk, pg, pb, py, ps, M, H, eps, mode);
-      run.f32(y).set(k.view(py, n));
-      run.f32(saved).set(k.view(ps, M * (H + 1)));
+      run.k.layerNorm(run.addr(x), mode > 0 ? run.addr(r) : 0, mode > 1 ? run.addr(mask) : 0, run.addr(gamma), run.addr(beta), run.addr(y), run.addr(saved), M, H, eps, mode);
       return [y, saved];
     });
 }
@@ -163,20 +161,9 @@ register(LN_GRAD, ({ inputs, attrs, backend }) =>
     const dbeta = run.out([H]);
     const dx = variant === 'plain' ? null : run.out([M, H]);
     const mode = LN_MODE[variant];
-    const n = M * H;
-    const k = simd();
-    const [pdy, ps, pg, pdv, pdx, pk, psg, psb] = k.reserve([n, M * (H + 1), H, n, mode > 0 ? n : 0, mode > 1 ? n : 0, H, H]);
-    k.put(pdy, run.f32(dy));
-    k.put(ps, run.f32(saved));
-    k.put(pg, run.f32(gamma));
-    if (mode > 1) k.put(pk, run.f32(mask));
-    k.zero(psg, H);
-    k.zero(psb, H);
-    k.k.layerNormGrad(pdy, ps, pg, pdv, pdx, pk, psg, psb, M, H, mode);
-    run.f32(dv).set(k.view(pdv, n));
-    if (dx) run.f32(dx).set(k.view(pdx, n));
-    run.f32(dgamma).set(k.view(psg, H));
-    run.f32(dbeta).set(k.view(psb, H));
+    run.f32(dgamma).fill(0); // the kernel adds every row's terms into dgamma and dbeta
+    run.f32(dbeta).fill(0);
+    run.k.layerNormGrad(run.addr(dy), run.addr(saved), run.addr(gamma), run.addr(dv), dx ? run.addr(dx) : 0, mode > 1 ? run.addr(mask) : 0, run.addr(dgamma), run.addr(dbeta), M, H, mode);
     return dx ? [dx, dgamma, dbeta, dv] : [dv, dgamma, dbeta];
   }),
 );
@@ -184,31 +171,10 @@ register(LN_GRAD, ({ inputs, attrs, backend }) =>
 // ---------------------------------------------------------------------------------------------
 // GELU and dense layers (dense.ts): exact GELU z Phi(z), erf by tfjs's Abramowitz-Stegun 7.1.26.
 
-/** y = GELU(z) over the n values of Z into Y (Y may be Z). */
-function geluInto(Z: Float32Array, Y: Float32Array): void {
-  const k = simd();
-  const n = Z.length;
-  const [pz] = k.reserve([n]);
-  k.put(pz, Z);
-  k.k.gelu(pz, pz, n);
-  Y.set(k.view(pz, n));
-}
-
-/** D = DY * GELU'(Z). */
-function geluGradInto(DY: Float32Array, Z: Float32Array, D: Float32Array): void {
-  const k = simd();
-  const n = Z.length;
-  const [pdy, pz] = k.reserve([n, n]);
-  k.put(pdy, DY);
-  k.put(pz, Z);
-  k.k.geluGrad(pdy, pz, pdy, n);
-  D.set(k.view(pdy, n));
-}
-
 register(GELU, ({ inputs, backend }) =>
   withWasm(backend, (run) => {
     const y = run.out(inputs.x.shape);
-    geluInto(run.f32(inputs.x), run.f32(y));
+    run.k.gelu(run.addr(inputs.x), run.addr(y), sizeOf(y.shape));
     return [y];
   })[0],
 );
@@ -217,7 +183,7 @@ register(GELU_GRAD, ({ inputs, backend }) =>
   withWasm(backend, (run) => {
     const { dy, z } = inputs;
     const d = run.out(dy.shape);
-    geluGradInto(run.f32(dy), run.f32(z), run.f32(d));
+    run.k.geluGrad(run.addr(dy), run.addr(z), run.addr(d), sizeOf(dy.shape));
     return [d];
   })[0],
 );
@@ -227,8 +193,7 @@ register(DENSE, ({ inputs, backend }) => withWasm(backend, (run) => [run.matMul(
 register(DENSE_GELU, ({ inputs, backend }) =>
   withWasm(backend, (run) => {
     const z = run.matMul(inputs.x, inputs.w, false, true, inputs.b); // [M, out], a new tensor: GELU in place
-    const Z = run.f32(z);
-    geluInto(Z, Z);
+    run.k.gelu(run.addr(z), run.addr(z), sizeOf(z.shape));
     return [z];
   })[0],
 );
@@ -237,7 +202,7 @@ register(DENSE_GELU_KEEP, ({ inputs, backend }) =>
   withWasm(backend, (run) => {
     const z = run.matMul(inputs.x, inputs.w, false, true, inputs.b); // [M, out]
     const y = run.out(z.shape);
-    geluInto(run.f32(z), run.f32(y));
+    run.k.gelu(run.addr(z), run.addr(y), sizeOf(z.shape));
     return [y, z];
   }),
 );
@@ -251,7 +216,7 @@ register(DENSE_GRAD, ({ inputs, backend }) =>
     const z = inputs.z ?? (b ? run.matMul(x, w, false, true, b) : null);
     if (z) {
       d = run.out([M, out]);
-      geluGradInto(run.f32(dy), run.f32(z), run.f32(d));
+      run.k.geluGrad(run.addr(dy), run.addr(z), run.addr(d), M * out);
     }
     const dx = run.matMul(d, w, false, false); // [M, out] x [out, in] -> [M, in]
     // dW = d^T x [out, in]. XNNPACK packs the right operand of every product (~4 ns a value
@@ -299,16 +264,8 @@ function attend(run: WasmRunner, i: Infos, a: AttnAttrs) {
   const s = run.matMul(q, k, false, true); // [N, nh, T, T]
   const p = run.out(s.shape);
   const pd = i.mask ? run.out(s.shape) : p;
-  const n = sizeOf(s.shape);
-  const kk = simd();
   const masked = i.mask ? 1 : 0;
-  const [ps, pb, pp, ppd, pk] = kk.reserve([n, N * T, n, masked * n, masked * n]);
-  kk.put(ps, run.f32(s));
-  kk.put(pb, run.f32(i.bias));
-  if (i.mask) kk.put(pk, run.f32(i.mask));
-  kk.k.softmax(ps, pb, pp, ppd, pk, N * nh * T, T, nh * T, scale, masked);
-  run.f32(p).set(kk.view(pp, n));
-  if (i.mask) run.f32(pd).set(kk.view(ppd, n));
+  run.k.softmax(run.addr(s), run.addr(i.bias), run.addr(p), masked ? run.addr(pd) : 0, masked ? run.addr(i.mask) : 0, N * nh * T, T, nh * T, scale, masked);
   return { q, k, v, p, pd };
 }
 
@@ -333,17 +290,9 @@ function attentionGrad(run: WasmRunner, i: Infos, a: AttnAttrs, parts: { q: tf.T
   const dpd = run.matMul(dctx, parts.v, false, true); // [N, nh, T, T]
   const ds = run.out(dpd.shape);
   const pd = i.mask ? run.out(dpd.shape) : parts.p;
-  const rows = N * nh * T;
-  const n = rows * T;
-  const kk = simd();
   const masked = i.mask ? 1 : 0;
-  const [pdpd, pp, pds, ppd, pk] = kk.reserve([n, n, n, masked * n, masked * n]);
-  kk.put(pdpd, run.f32(dpd));
-  kk.put(pp, run.f32(parts.p));
-  if (i.mask) kk.put(pk, run.f32(i.mask));
-  kk.k.softmaxGrad(pdpd, pp, pds, ppd, pk, rows, T, scale, masked);
-  run.f32(ds).set(kk.view(pds, n));
-  if (i.mask) run.f32(pd).set(kk.view(ppd, n));
+  // Masked: dP = dP' * mask is written back into dpd (a temporary), and P' = P * mask into pd.
+  run.k.softmaxGrad(run.addr(dpd), run.addr(parts.p), run.addr(ds), masked ? run.addr(pd) : 0, masked ? run.addr(i.mask) : 0, N * nh * T, T, scale, masked);
   const dq = merge(run, run.matMul(ds, parts.k, false, false)); // [M, H]
   const dk = merge(run, run.matMul(ds, parts.q, true, false));
   const dv = merge(run, run.matMul(pd, dctx, true, false));
@@ -380,31 +329,15 @@ register(ADAMW, ({ inputs, attrs, backend }) =>
     const ps = shapes.map((s) => run.out(s));
     const ms = shapes.map((s) => run.out(s));
     const vs = shapes.map((s) => run.out(s));
-    const k = simd();
     let acc = 0;
-    for (let i = 0; i < n; i++) {
-      const G = run.f32(inputs[`g${i}`]);
-      const [pg] = k.reserve([G.length]);
-      k.put(pg, G);
-      acc += k.k.sumSquares(pg, G.length);
-    }
+    for (let i = 0; i < n; i++) acc += run.k.sumSquares(run.addr(inputs[`g${i}`]), sizeOf(shapes[i]));
     const total = Math.sqrt(acc);
     run.f32(norm)[0] = total;
     const c = a.clipNorm !== null && Number.isFinite(a.clipNorm) ? Math.min(a.clipNorm / (total + 1e-6), 1) : 1;
     const { beta1: b1, beta2: b2, stepSize, epsHat } = a;
     for (let i = 0; i < n; i++) {
-      // One variable at a time: the module's memory holds g, p, m, v of the largest one.
-      const [G, P, M, V] = ['g', 'p', 'm', 'v'].map((x) => run.f32(inputs[`${x}${i}`]));
-      const len = G.length;
-      const [pg, pp, pm, pv] = k.reserve([len, len, len, len]);
-      k.put(pg, G);
-      k.put(pp, P);
-      k.put(pm, M);
-      k.put(pv, V);
-      k.k.adamw(pg, pp, pm, pv, len, b1, b2, (1 - b1) * c, (1 - b2) * (c * c), a.decay[i] ? a.keep : 1, stepSize, epsHat);
-      run.f32(ps[i]).set(k.view(pp, len));
-      run.f32(ms[i]).set(k.view(pm, len));
-      run.f32(vs[i]).set(k.view(pv, len));
+      const [g, p, m, v] = ['g', 'p', 'm', 'v'].map((x) => run.addr(inputs[`${x}${i}`]));
+      run.k.adamw(g, p, m, v, run.addr(ps[i]), run.addr(ms[i]), run.addr(vs[i]), sizeOf(shapes[i]), b1, b2, (1 - b1) * c, (1 - b2) * (c * c), a.decay[i] ? a.keep : 1, stepSize, epsHat);
     }
     return [norm, ...ps, ...ms, ...vs];
   }),

@@ -8,7 +8,7 @@
 // On every other backend the ops fall back to the composite tfjs code (the same math).
 
 import * as tf from '@tensorflow/tfjs';
-import { simdKernels } from './simd';
+import { heapKernels } from './simd';
 
 /** What the kernels use of tfjs-backend-webgpu's WebGPUBackend. */
 export interface WebGPUBackendLike {
@@ -49,7 +49,7 @@ export function setFusedKernels(on: boolean): void {
 export function fusedKernelsActive(): boolean {
   if (!fusedEnabled) return false;
   const b = tf.getBackend();
-  return b === 'webgpu' || (b === 'wasm' && simdKernels() !== null);
+  return b === 'webgpu' || (b === 'wasm' && heapKernels(tf.backend()) !== null);
 }
 
 /**

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binaryModule, compileSimd } from '../../../src/cli/buildSimd';
+import { buildSimdModule } from '../../../src/cli/buildSimd';
 import { registerWasmTrainingKernels } from '../../../src/core/backend/wasmKernels';
 import { nllLoss, responseKdLead, responseKdProd } from '../../../src/core/distill/losses';
 import {
@@ -23,7 +23,7 @@ import {
   keepsActivations,
   setFusedKernels,
 } from '../../../src/core/kernels';
-import { simdKernels } from '../../../src/core/kernels/simd';
+import { heapKernels, simdKernels } from '../../../src/core/kernels/simd';
 import { Rng } from '../../../src/core/rng';
 import { AdamW } from '../../../src/core/train/optimizer';
 
@@ -81,6 +81,7 @@ afterAll(async () => {
 describe('the SIMD module', () => {
   it('loads here (WebAssembly SIMD), and the fused kernels are active on wasm, keeping activations', () => {
     expect(simdKernels()).not.toBeNull();
+    expect(heapKernels(tf.backend())).not.toBeNull(); // bound to tfjs-wasm's own memory
     expect(fusedKernelsActive()).toBe(true);
     expect(keepsActivations()).toBe(true);
     composite(() => expect(fusedKernelsActive()).toBe(false));
@@ -88,7 +89,7 @@ describe('the SIMD module', () => {
 
   it('binary.ts is what assembly/kernels.ts compiles to (npm run build:simd)', async () => {
     const committed = readFileSync(new URL('../../../src/core/kernels/simd/binary.ts', import.meta.url), 'utf8');
-    expect(binaryModule(await compileSimd())).toBe(committed);
+    expect(await buildSimdModule()).toBe(committed);
   }, 60_000);
 
   it('GELU and its gradient at extremes: 0, large |z|, NaN', () => {

@@ -3,8 +3,10 @@
 // AdamW), four float32 lanes at a time (WebAssembly SIMD, f32x4). Compiled by
 // `npm run build:simd` (src/cli/buildSimd.ts) into ../binary.ts; not part of the TypeScript build.
 //
-// Every function works on float32 arrays at byte addresses of this module's own memory (the
-// caller copies operands in and results out); lengths are element counts. A row of H values is
+// The memory is imported: the module is instantiated on tfjs-wasm's own heap (shared in a
+// cross-origin isolated page, where tfjs runs threads: a second build declares it shared), so
+// the kernels read and write tensors where they are, by byte address, with no copies; lengths
+// are element counts. The module has no data segment: instantiating it writes nothing there. A row of H values is
 // taken in chunks of 4 lanes, the last H % 4 values one lane at a time through the same vector
 // code (a splatted value, lane 0 kept), so both paths compute the same numbers.
 
@@ -339,25 +341,25 @@ export function sumSquares(g: usize, n: i32): f64 {
   return total;
 }
 
-/** AdamW: m' = b1 m + c1 g, v' = b2 v + c2 g^2, p' = p keep + step m' / (sqrt(v') + epsHat), in place on p, m, v. */
-export function adamw(g: usize, p: usize, m: usize, v: usize, n: i32, b1: f32, b2: f32, c1: f32, c2: f32, keep: f32, step: f32, epsHat: f32): void {
+/** AdamW: m' = b1 m + c1 g, v' = b2 v + c2 g^2, p' = p keep + step m' / (sqrt(v') + epsHat), into po, mo, vo. */
+export function adamw(g: usize, p: usize, m: usize, v: usize, po: usize, mo: usize, vo: usize, n: i32, b1: f32, b2: f32, c1: f32, c2: f32, keep: f32, step: f32, epsHat: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const gv = ld(g, i);
     const mv = f32x4.add(f32x4.mul(ld(m, i), splat(b1)), f32x4.mul(gv, splat(c1)));
     const vv = f32x4.add(f32x4.mul(ld(v, i), splat(b2)), f32x4.mul(f32x4.mul(gv, gv), splat(c2)));
-    st(m, i, mv);
-    st(v, i, vv);
+    st(mo, i, mv);
+    st(vo, i, vv);
     const u = f32x4.mul(f32x4.div(mv, f32x4.add(f32x4.sqrt(vv), splat(epsHat))), splat(step));
-    st(p, i, f32x4.add(f32x4.mul(ld(p, i), splat(keep)), u));
+    st(po, i, f32x4.add(f32x4.mul(ld(p, i), splat(keep)), u));
   }
   for (; i < n; i++) {
     const gs = lds(g, i);
     const ms = lds(m, i) * b1 + gs * c1;
     const vs = lds(v, i) * b2 + gs * gs * c2;
-    sts(m, i, ms);
-    sts(v, i, vs);
-    sts(p, i, lds(p, i) * keep + (ms / (Mathf.sqrt(vs) + epsHat)) * step);
+    sts(mo, i, ms);
+    sts(vo, i, vs);
+    sts(po, i, lds(p, i) * keep + (ms / (Mathf.sqrt(vs) + epsHat)) * step);
   }
 }
 
