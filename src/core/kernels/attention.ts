@@ -97,14 +97,20 @@ function softmaxGradProgram(rows: number, T: number, scale: number) {
   }`, { workgroup: WG });
 }
 
+/** What heads and merge need of a runner (webgpu.ts's Runner, wasm.ts's WasmRunner). */
+export interface ShapeOps {
+  reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo;
+  transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo;
+}
+
 /** [M, H] -> [N, nh, T, dh]. */
-function heads(run: Runner, t: tf.TensorInfo, N: number, T: number, nh: number): tf.TensorInfo {
+export function heads(run: ShapeOps, t: tf.TensorInfo, N: number, T: number, nh: number): tf.TensorInfo {
   const H = t.shape[1];
   return run.transpose(run.reshape(t, [N, T, nh, H / nh]), [0, 2, 1, 3]);
 }
 
 /** [N, nh, T, dh] -> [M, H]. */
-function merge(run: Runner, t: tf.TensorInfo): tf.TensorInfo {
+export function merge(run: ShapeOps, t: tf.TensorInfo): tf.TensorInfo {
   const [N, nh, T, dh] = t.shape;
   return run.reshape(run.transpose(t, [0, 2, 1, 3]), [N * T, nh * dh]);
 }

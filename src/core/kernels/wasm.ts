@@ -18,7 +18,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW, type FusedAdamWScalars } from './adamw';
-import { ATTN, ATTN_GRAD, ATTN_KEEP, ATTN_KEEP_GRAD, ATTN_MASK, ATTN_MASK_KEEP } from './attention';
+import { ATTN, ATTN_GRAD, ATTN_KEEP, ATTN_KEEP_GRAD, ATTN_MASK, ATTN_MASK_KEEP, heads, merge } from './attention';
 import { DENSE, DENSE_GELU, DENSE_GELU_KEEP, DENSE_GRAD, GELU, GELU_GRAD } from './dense';
 import { LN_GRAD, LN_NAMES, type Variant } from './layerNorm';
 import { KL, KL_GRAD, NLL, NLL_GRAD } from './losses';
@@ -235,18 +235,6 @@ interface AttnAttrs {
   heads: number;
   seq: number;
   scale: number;
-}
-
-/** [M, H] -> [N, nh, T, dh]. */
-function heads(run: WasmRunner, t: tf.TensorInfo, N: number, T: number, nh: number): tf.TensorInfo {
-  const H = t.shape[1];
-  return run.transpose(run.reshape(t, [N, T, nh, H / nh]), [0, 2, 1, 3]);
-}
-
-/** [N, nh, T, dh] -> [M, H]. */
-function merge(run: WasmRunner, t: tf.TensorInfo): tf.TensorInfo {
-  const [N, nh, T, dh] = t.shape;
-  return run.reshape(run.transpose(t, [0, 2, 1, 3]), [N * T, nh * dh]);
 }
 
 /** A[j] += B[j] + C[j]. */

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { fusedDense, fusedDenseGelu, fusedGelu, fusedKl, fusedLayerNorm, fusedNll, fusedSelfAttention, setFusedKernels, setRowStrategy } from '../../../src/core/kernels';
+import { attentionRef, compare as compareFused, composite, geluRef, layerNormRef, linRef, type F } from '../../shared/fusedChecks';
 import { leadLoss, nllLoss, positiveIndices, responseKdLead, responseKdProd } from '../../../src/core/distill/losses';
 import { LayerSelector } from '../../../src/core/distill/layers';
 import { defaultRecipe, DEFAULT_TRAIN } from '../../../src/core/distill/recipes';
@@ -27,45 +28,7 @@ function rnd(shape: number[], s = 1): tf.Tensor {
   return tf.tensor(d, shape);
 }
 
-/** max |a - b| / max |b| (0 when b is all 0). */
-async function rel(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const [x, y] = [await a.data(), await b.data()];
-  let m = 0;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) {
-    m = Math.max(m, Math.abs(x[i] - y[i]));
-    s = Math.max(s, Math.abs(y[i]));
-  }
-  return s > 0 ? m / s : m;
-}
-
-type F = (...xs: tf.Tensor[]) => tf.Tensor;
-
-/** f's value with the fused kernels off (losses.ts's composite ops, on webgpu too). */
-function composite<T>(f: () => T): T {
-  setFusedKernels(false);
-  try {
-    return f();
-  } finally {
-    setFusedKernels(true);
-  }
-}
-
-/** Forward and gradient (w.r.t. the first nGrad inputs) errors of fused f against composite g, and the kernels f ran. */
-async function compare(f: F, g: F, xs: tf.Tensor[], nGrad = xs.length) {
-  const prof = await tf.profile(() => f(...xs));
-  const kernels = prof.kernels.map((k) => k.name);
-  const y1 = f(...xs);
-  const y2 = g(...xs);
-  const R = rnd(y1.shape);
-  const grad = (h: F) => tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(h(...a, ...xs.slice(nGrad)), R)))(xs.slice(0, nGrad));
-  const g1 = grad(f);
-  const g2 = grad(g);
-  const errors = [await rel(y1, y2)];
-  for (let i = 0; i < g1.length; i++) errors.push(await rel(g1[i], g2[i]));
-  tf.dispose([y1, y2, R, ...g1, ...g2]);
-  return { forward: errors[0], grads: errors.slice(1), kernels };
-}
+const compare = (f: F, g: F, xs: tf.Tensor[], nGrad = xs.length) => compareFused(f, g, xs, rnd, nGrad);
 
 async function runKernelChecks() {
   await tf.setBackend('webgpu');
@@ -73,11 +36,8 @@ async function runKernelChecks() {
   const M = 24;
   const H = 16;
   const eps = 1e-12;
-  const ln = (v: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) => {
-    const xc = tf.sub(v, tf.mean(v, -1, true));
-    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps))), gm), bt);
-  };
-  const gelu = (z: tf.Tensor) => tf.mul(z, tf.mul(tf.add(tf.erf(tf.mul(z, Math.SQRT1_2)), 1), 0.5));
+  const ln = layerNormRef(eps);
+  const gelu = geluRef;
   const x = rnd([M, H], 2);
   const r = rnd([M, H]);
   const gm = rnd([H]);
@@ -96,14 +56,8 @@ async function runKernelChecks() {
   const bias = tf.tensor(biasData, [N, 1, 1, T]);
   const pm = tf.tensor(Float32Array.from({ length: N * nh * T * T }, (_, i) => (i % 5 ? 1.1 : 0)), [N, nh, T, T]);
   const aw = [rnd([H, H]), rnd([H]), rnd([H, H]), rnd([H]), rnd([H, H]), rnd([H])];
-  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [N, T, nh, dh]), [0, 2, 1, 3]);
-  const lin = (a: tf.Tensor, w: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(a, w, false, true), bb);
-  const attn = (p: tf.Tensor | null): F => (a, q1, q2, k1, k2, v1, v2) => {
-    const q = heads(tf.mul(lin(a, q1, q2), scale));
-    let probs = tf.softmax(tf.add(tf.matMul(q, heads(lin(a, k1, k2)), false, true), bias));
-    if (p) probs = tf.mul(probs, p);
-    return tf.reshape(tf.transpose(tf.matMul(probs, heads(lin(a, v1, v2))), [0, 2, 1, 3]), [N * T, H]);
-  };
+  const lin = linRef;
+  const attn = attentionRef(bias, N, T, nh, scale);
   const fAttn = (p: tf.Tensor | null): F => (a, wq, bq, wk, bk, wv, bv) =>
     fusedSelfAttention(a as tf.Tensor2D, { wq, bq, wk, bk, wv, bv } as never, bias, p, nh, T, scale);
   const t2 = (t: tf.Tensor) => t as tf.Tensor2D;

@@ -25,50 +25,13 @@ import {
 } from '../../../src/core/kernels';
 import { heapKernels, simdKernels } from '../../../src/core/kernels/simd';
 import { Rng } from '../../../src/core/rng';
+import { attentionRef, compare as compareFused, composite, geluRef, layerNormRef, linRef, type F } from '../../shared/fusedChecks';
 import { AdamW } from '../../../src/core/train/optimizer';
 
 const rng = new Rng(5);
 const rnd = (shape: number[], s = 1) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s), shape);
 
-/** max |a - b| / max |b|. */
-function rel(a: tf.Tensor, b: tf.Tensor): number {
-  const [x, y] = [a.dataSync(), b.dataSync()];
-  expect(x.length).toBe(y.length);
-  let m = 0;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) {
-    m = Math.max(m, Math.abs(x[i] - y[i]));
-    s = Math.max(s, Math.abs(y[i]));
-  }
-  return s > 0 ? m / s : m;
-}
-
-type F = (...xs: tf.Tensor[]) => tf.Tensor;
-
-/** g with the fused kernels off: the composite tfjs ops. */
-function composite<T>(g: () => T): T {
-  setFusedKernels(false);
-  try {
-    return g();
-  } finally {
-    setFusedKernels(true);
-  }
-}
-
-/** Errors of fused f against composite g (forward, then the gradients w.r.t. the first nGrad inputs), and the kernels f ran. */
-async function compare(f: F, g: F, xs: tf.Tensor[], nGrad = xs.length) {
-  const prof = await tf.profile(() => f(...xs));
-  tf.dispose(prof.result as tf.Tensor);
-  const y1 = f(...xs);
-  const y2 = composite(() => g(...xs));
-  const R = rnd(y1.shape);
-  const grads = (h: F) => tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(h(...a, ...xs.slice(nGrad)), R)))(xs.slice(0, nGrad));
-  const g1 = grads(f);
-  const g2 = composite(() => grads(g));
-  const out = { forward: rel(y1, y2), grads: g1.map((t, i) => rel(t, g2[i])), kernels: prof.kernels.map((k) => k.name) };
-  tf.dispose([y1, y2, R, ...g1, ...g2]);
-  return out;
-}
+const compare = (f: F, g: F, xs: tf.Tensor[], nGrad = xs.length) => compareFused(f, g, xs, (shape) => rnd(shape), nGrad);
 
 beforeAll(async () => {
   registerWasmTrainingKernels();
@@ -118,12 +81,9 @@ describe('fused kernels on wasm match the composite ops', () => {
   const scale = 1 / Math.sqrt(dh);
   const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
   const t2 = (t: tf.Tensor) => t as tf.Tensor2D;
-  const ln = (v: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) => {
-    const xc = tf.sub(v, tf.mean(v, -1, true));
-    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps))), gm), bt);
-  };
-  const gelu = (z: tf.Tensor) => tf.mul(z, tf.mul(tf.add(tf.erf(tf.mul(z, Math.SQRT1_2)), 1), 0.5));
-  const lin = (a: tf.Tensor, w: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(a, w, false, true), bb);
+  const ln = layerNormRef(eps);
+  const gelu = geluRef;
+  const lin = linRef;
   let x: tf.Tensor, r: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor, mask: tf.Tensor, W: tf.Tensor, b: tf.Tensor, bias: tf.Tensor, pm: tf.Tensor;
   let aw: tf.Tensor[];
   beforeAll(() => {
@@ -143,13 +103,7 @@ describe('fused kernels on wasm match the composite ops', () => {
   });
   afterAll(() => tf.dispose([x, r, gm, bt, mask, W, b, bias, pm, ...aw]));
 
-  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [N, T, nh, dh]), [0, 2, 1, 3]);
-  const attn = (p: tf.Tensor | null): F => (a, q1, q2, k1, k2, v1, v2) => {
-    const q = heads(tf.mul(lin(a, q1, q2), scale));
-    let probs = tf.softmax(tf.add(tf.matMul(q, heads(lin(a, k1, k2)), false, true), bias));
-    if (p) probs = tf.mul(probs, p);
-    return tf.reshape(tf.transpose(tf.matMul(probs, heads(lin(a, v1, v2))), [0, 2, 1, 3]), [N * T, H]);
-  };
+  const attn = (p: tf.Tensor | null) => attentionRef(bias, N, T, nh, scale)(p);
   const fAttn = (p: tf.Tensor | null): F => (a, wq, bq, wk, bk, wv, bv) =>
     fusedSelfAttention(t2(a), { wq, bq, wk, bk, wv, bv } as never, bias, p, nh, T, scale);
 
