@@ -1,7 +1,11 @@
 // Every case of shared/golden/losses.json (except section 6's retrieval metrics, tested with
-// the evaluation code) against the float32 implementation, to 1e-4 relative.
+// the evaluation code) against the float32 implementation, to 1e-4 relative: on the cpu backend
+// (tfjs's composite ops) and on wasm (the lab's fused kernels: src/core/kernels/wasm.ts).
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels } from '../../../src/core/backend/wasmKernels';
+import { fusedKernelsActive } from '../../../src/core/kernels';
 import { selectDataProgressive } from '../../../src/core/distill/layers';
 import {
   ceGroupScores,
@@ -27,12 +31,9 @@ const I = golden.inputs;
 const E = golden.expected;
 const G = I.G;
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-
-afterAll(() => {
+afterAll(async () => {
   tf.disposeVariables();
+  await tf.setBackend('cpu');
 });
 
 /** Student DE scores at layer l. [B, H] x [P, H]^T -> [B, P] */
@@ -75,7 +76,13 @@ const leadOpts = (joint: boolean): LeadLossOptions => ({
   joint,
 });
 
-describe('golden/losses.json', () => {
+for (const backend of ['cpu', 'wasm'] as const) describe(`golden/losses.json on ${backend}`, () => {
+  beforeAll(async () => {
+    if (backend === 'wasm') registerWasmTrainingKernels();
+    expect(await tf.setBackend(backend)).toBe(true);
+    expect(fusedKernelsActive()).toBe(backend === 'wasm');
+  });
+
   it('holds the cases this file tests (a new key needs a new test)', () => {
     expect(Object.keys(E).sort()).toEqual(
       [

@@ -1,5 +1,11 @@
+// The golden BERT checkpoint (shared/golden) imported and run: every hidden state, the pooler and
+// the logits against the reference, on the cpu backend (tfjs's composite ops) and on wasm (the
+// lab's fused kernels: LayerNorm, attention, dense+GELU in src/core/kernels/wasm.ts).
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels } from '../../../src/core/backend/wasmKernels';
+import { fusedKernelsActive } from '../../../src/core/kernels';
 import { exportHuggingFace, importHuggingFace, parseSafetensors, tensorToFloat32 } from '../../../src/core/model';
 import type { PaddedBatch } from '../../../src/core/text/tokenizerBase';
 import { loadGolden } from './golden';
@@ -7,7 +13,7 @@ import { loadGolden } from './golden';
 const golden = loadGolden();
 const ex = golden.expected;
 
-beforeAll(async () => {
+afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
@@ -24,7 +30,13 @@ function goldenBatch(): PaddedBatch {
   };
 }
 
-describe('golden bert-tiny-random import', () => {
+for (const backend of ['cpu', 'wasm'] as const) describe(`golden bert-tiny-random import on ${backend}`, () => {
+  beforeAll(async () => {
+    if (backend === 'wasm') registerWasmTrainingKernels();
+    expect(await tf.setBackend(backend)).toBe(true);
+    expect(fusedKernelsActive()).toBe(backend === 'wasm');
+  });
+
   it('matches every layer, the pooler and the classifier logits within 1e-4', () => {
     const model = importHuggingFace(golden);
     expect(model.config.kind).toBe('ce');
