@@ -21,6 +21,7 @@ import { CancelledError, CheckpointError, DistillLabError, StorageQuotaError } f
 import { crc32, sha256Hex } from './checksum';
 import { defaultStorageManager, requestPersistence, type StorageManagerLike } from './persistence';
 import { describeCorpus } from './corpusStats';
+import { BUILTIN_WORLD_ID } from '../core/data/builtin';
 import {
   CORPUS_STORES,
   openLabDb,
@@ -46,8 +47,8 @@ import {
 export const DOC_SHARD_SIZE = 1000;
 export const QUERY_SHARD_SIZE = 1000;
 export const CHECKPOINT_CHUNK_BYTES = 8 * 1024 * 1024;
-/** The built-in corpus every first visit finds ready. */
-export const BUILTIN_WORLD_ID = 'world:default';
+/** The built-in corpus every first visit finds ready (its id: core/data/builtin.ts). */
+export { BUILTIN_WORLD_ID };
 export const BUILTIN_WORLD = { preset: 'default', seed: 1 } as const;
 /** Without Web Locks, a staging record not written to for this long is a crashed tab's. */
 export const STALE_STAGING_MS = 15 * 60 * 1000;

@@ -15,9 +15,10 @@ import { getIngestEngine } from '../corpus/ingestClient';
 import { Explain } from '../Explain';
 import { initialRunState, runReducer, type RunViewState } from '../runState';
 import type { CompareRun } from '../compare/compareRun';
+import { BUILTIN_WORLD_ID } from '../../core/data/builtin';
 
-/** The built-in world's corpus id (the store's BUILTIN_WORLD_ID; the page does not load the store module). */
-export const BUILTIN_WORLD = 'world:default';
+/** The built-in world's corpus id. */
+export const BUILTIN_WORLD = BUILTIN_WORLD_ID;
 
 /** Where the page's run stands (the Run tab's badge follows it). */
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'failed';
