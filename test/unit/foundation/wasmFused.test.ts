@@ -23,7 +23,7 @@ import {
   keepsActivations,
   setFusedKernels,
 } from '../../../src/core/kernels';
-import { heapKernels, simdKernels } from '../../../src/core/kernels/simd';
+import { heapKernels, simdKernels, simdOn } from '../../../src/core/kernels/simd';
 import { Rng } from '../../../src/core/rng';
 import { attentionRef, compare as compareFused, composite, geluRef, layerNormRef, linRef, type F } from '../../shared/fusedChecks';
 import { AdamW } from '../../../src/core/train/optimizer';
@@ -222,5 +222,12 @@ describe('fused kernels on wasm match the composite ops', () => {
     )([x, W]);
     tf.dispose(gs);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('where the SIMD module cannot bind', () => {
+  it('a memory its import does not accept (smaller than the 1 page it declares) gives no kernels, and no error', () => {
+    expect(simdOn(new WebAssembly.Memory({ initial: 0 }))).toBeNull();
+    expect(simdOn(new WebAssembly.Memory({ initial: 1 }))).not.toBeNull();
   });
 });

@@ -46,7 +46,14 @@ export function simdOn(memory: WebAssembly.Memory): SimdExports | null {
   const c = compiled();
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const mod = c ? (shared ? c.shared : c.plain) : null;
-  const k = mod ? (new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdExports) : null;
+  let k: SimdExports | null = null;
+  try {
+    k = mod ? (new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdExports) : null;
+  } catch (e) {
+    // A memory whose limits the module's import does not accept (a runtime's own build of
+    // tfjs-wasm, say): the composite ops run instead. Anything else is a bug: rethrown.
+    if (!(e instanceof WebAssembly.LinkError)) throw e;
+  }
   instances.set(memory, k);
   return k;
 }
