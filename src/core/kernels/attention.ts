@@ -12,9 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { colSumProgram, f32, keepsActivations, mulProgram, program, reduceSnippet, registerGradientOnce, registerOnce, rowPerThread, runKernel, withRunner, type Runner } from './webgpu';
 
-export const ATTN = 'DistillSelfAttention';
-export const ATTN_MASK = 'DistillSelfAttentionDrop';
-export const ATTN_GRAD = 'DistillSelfAttentionGrad';
+const ATTN = 'DistillSelfAttention';
+const ATTN_MASK = 'DistillSelfAttentionDrop';
+const ATTN_GRAD = 'DistillSelfAttentionGrad';
 /**
  * Variants that also output q, k, v ([N, nh, T, dh]) and the probabilities P ([N, nh, T, T],
  * before dropout) for the backward pass, which then recomputes nothing (backends that keep

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { colSumProgram, keepsActivations, program, registerGradientOnce, registerOnce, runKernel, withRunner } from './webgpu';
 
 export const DENSE = 'DistillDense';
-export const DENSE_GELU = 'DistillDenseGelu';
+const DENSE_GELU = 'DistillDenseGelu';
 export const DENSE_GRAD = 'DistillDenseGrad';
 export const GELU = 'DistillGelu';
 export const GELU_GRAD = 'DistillGeluGrad';

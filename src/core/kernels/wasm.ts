@@ -11,15 +11,16 @@
 // On wasm the dense+GELU and attention kernels keep their activations for the backward pass
 // (the *Keep variants of dense.ts and attention.ts: the pre-activation; q, k, v and the
 // probabilities), as PyTorch's autograd does: recomputing them there, as the WebGPU kernels
-// do to save GPU memory, would add a fifth to a step's matrix products on a CPU.
+// do to save GPU memory, would add a fifth to a step's matrix products on a CPU. So only the
+// *Keep variants of those two are registered here (the ops take them on wasm).
 //
 // Heap views (Float32Array over the tfjs module's memory) are taken after the allocations of
 // each stage: an allocation may grow the heap, which detaches every older view. Addresses stay.
 
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW, type FusedAdamWScalars } from './adamw';
-import { ATTN, ATTN_GRAD, ATTN_KEEP, ATTN_KEEP_GRAD, ATTN_MASK, ATTN_MASK_KEEP, heads, merge } from './attention';
-import { DENSE, DENSE_GELU, DENSE_GELU_KEEP, DENSE_GRAD, GELU, GELU_GRAD } from './dense';
+import { ATTN_KEEP, ATTN_KEEP_GRAD, ATTN_MASK_KEEP, heads, merge } from './attention';
+import { DENSE, DENSE_GELU_KEEP, DENSE_GRAD, GELU, GELU_GRAD } from './dense';
 import { LN_GRAD, LN_NAMES, type Variant } from './layerNorm';
 import { KL, KL_GRAD, NLL, NLL_GRAD } from './losses';
 import { heapKernels, type SimdExports } from './simd';
@@ -190,14 +191,6 @@ register(GELU_GRAD, ({ inputs, backend }) =>
 
 register(DENSE, ({ inputs, backend }) => withWasm(backend, (run) => [run.matMul(inputs.x, inputs.w, false, true, inputs.b)])[0]);
 
-register(DENSE_GELU, ({ inputs, backend }) =>
-  withWasm(backend, (run) => {
-    const z = run.matMul(inputs.x, inputs.w, false, true, inputs.b); // [M, out], a new tensor: GELU in place
-    run.k.gelu(run.addr(z), run.addr(z), sizeOf(z.shape));
-    return [z];
-  })[0],
-);
-
 register(DENSE_GELU_KEEP, ({ inputs, backend }) =>
   withWasm(backend, (run) => {
     const z = run.matMul(inputs.x, inputs.w, false, true, inputs.b); // [M, out]
@@ -207,13 +200,12 @@ register(DENSE_GELU_KEEP, ({ inputs, backend }) =>
   }),
 );
 
-// dx = d W, dW = d^T x, db = sum_rows(d); d = dy, or dy GELU'(z) with z kept (or recomputed from b).
+// dx = d W, dW = d^T x, db = sum_rows(d); d = dy, or dy GELU'(z) with z kept by DenseGeluKeep.
 register(DENSE_GRAD, ({ inputs, backend }) =>
   withWasm(backend, (run) => {
-    const { dy, x, w, b } = inputs;
+    const { dy, x, w, z } = inputs;
     const [M, out] = dy.shape;
     let d = dy;
-    const z = inputs.z ?? (b ? run.matMul(x, w, false, true, b) : null);
     if (z) {
       d = run.out([M, out]);
       run.k.geluGrad(run.addr(dy), run.addr(z), run.addr(d), M * out);
@@ -257,13 +249,13 @@ function attend(run: WasmRunner, i: Infos, a: AttnAttrs) {
   return { q, k, v, p, pd };
 }
 
-function attention(keep: boolean) {
-  return ({ inputs, attrs, backend }: { inputs: Infos; attrs: tf.NamedAttrMap; backend: unknown }) =>
-    withWasm(backend, (run) => {
-      const { q, k, v, p, pd } = attend(run, inputs, attrs as unknown as AttnAttrs);
-      const ctx = merge(run, run.matMul(pd, v, false, false)); // [M, H]
-      return keep ? [ctx, q, k, v, p] : [ctx];
-    });
+/** Outputs the context [M, H], and q, k, v and P for the backward pass. */
+function attention({ inputs, attrs, backend }: { inputs: Infos; attrs: tf.NamedAttrMap; backend: unknown }) {
+  return withWasm(backend, (run) => {
+    const { q, k, v, p, pd } = attend(run, inputs, attrs as unknown as AttnAttrs);
+    const ctx = merge(run, run.matMul(pd, v, false, false)); // [M, H]
+    return [ctx, q, k, v, p];
+  });
 }
 
 /**
@@ -293,15 +285,10 @@ function attentionGrad(run: WasmRunner, i: Infos, a: AttnAttrs, parts: { q: tf.T
   return grads;
 }
 
-register(ATTN, attention(false));
-register(ATTN_MASK, attention(false));
-register(ATTN_KEEP, attention(true));
-register(ATTN_MASK_KEEP, attention(true));
+register(ATTN_KEEP, attention);
+register(ATTN_MASK_KEEP, attention);
 register(ATTN_KEEP_GRAD, ({ inputs, attrs, backend }) =>
   withWasm(backend, (run) => attentionGrad(run, inputs, attrs as unknown as AttnAttrs, { q: inputs.q, k: inputs.k, v: inputs.v, p: inputs.p })),
-);
-register(ATTN_GRAD, ({ inputs, attrs, backend }) =>
-  withWasm(backend, (run) => attentionGrad(run, inputs, attrs as unknown as AttnAttrs, attend(run, inputs, attrs as unknown as AttnAttrs))),
 );
 
 // ---------------------------------------------------------------------------------------------
