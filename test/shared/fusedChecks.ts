@@ -1,9 +1,10 @@
 // Shared by the fused-kernel checks in Node (test/unit/foundation/wasmFused.test.ts, on wasm) and
 // in Chromium (test/browser/pages/kernels.ts, on webgpu): the composite tfjs ops each fused
-// kernel replaces, and the comparison of a fused op against its composite (forward, and the
-// gradient of sum(y * R) for a random R).
+// kernel replaces, the comparison of a fused op against its composite (forward, and the
+// gradient of sum(y * R) for a random R), and the fused AdamW step against the per-variable one.
 import * as tf from '@tensorflow/tfjs';
 import { setFusedKernels } from '../../src/core/kernels';
+import { AdamW } from '../../src/core/train/optimizer';
 
 export type F = (...xs: tf.Tensor[]) => tf.Tensor;
 
@@ -76,4 +77,54 @@ export function attentionRef(bias: tf.Tensor, N: number, T: number, nh: number, 
       if (p) probs = tf.mul(probs, p);
       return tf.reshape(tf.transpose(tf.matMul(probs, heads(linRef(a, v1, v2))), [0, 2, 1, 3]), [N * T, H]);
     };
+}
+
+/**
+ * Two AdamW steps (clipping on, weight decay on every other variable) from the same start, fused
+ * (one DistillAdamW kernel a step) and per variable: the largest relative difference over the
+ * global norms, the parameters and both moments; the DistillAdamW kernels each run launched; the
+ * first step's norm (above the clip threshold of 1, so the clip engages).
+ */
+export async function adamwFusedVsPerVariable(shapes: number[][], rnd: (shape: number[], s?: number) => tf.Tensor) {
+  const init = shapes.map((s) => rnd(s));
+  const grads = [0, 1].map(() => shapes.map((s) => rnd(s, 3)));
+  const run = async (fused: boolean) => {
+    setFusedKernels(fused);
+    try {
+      const vars = init.map((t, i) => ({ name: `w${i}`, variable: tf.variable(t.clone(), true, `adamw_check_${fused}_${i}`), decay: i % 2 === 0 }));
+      const opt = new AdamW(vars, { weightDecay: 0.01, clipNorm: 1.0 });
+      const norms: number[] = [];
+      const prof = await tf.profile(async () => {
+        for (const gs of grads) {
+          const map: tf.NamedTensorMap = {};
+          vars.forEach((v, i) => (map[v.variable.name] = gs[i]));
+          const n = opt.step(map, 1e-2);
+          norms.push((await n.data())[0]);
+          n.dispose();
+        }
+        return [];
+      });
+      const state = await opt.getState();
+      const values = await Promise.all(vars.map((v) => v.variable.data()));
+      opt.dispose();
+      vars.forEach((v) => v.variable.dispose());
+      return {
+        norms,
+        values: values.map((v) => Array.from(v)),
+        moments: [...state.moments.values()].map((m) => Array.from(m.data)),
+        kernels: prof.kernels.filter((k) => k.name === 'DistillAdamW').length,
+      };
+    } finally {
+      setFusedKernels(true);
+    }
+  };
+  const a = await run(true);
+  const c = await run(false);
+  let worst = 0;
+  const cmp = (u: number[], v: number[]) => u.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - v[i]) / Math.max(Math.abs(v[i]), 1e-3))));
+  cmp(a.norms, c.norms);
+  a.values.forEach((v, i) => cmp(v, c.values[i]));
+  a.moments.forEach((v, i) => cmp(v, c.moments[i]));
+  tf.dispose([...init, ...grads.flat()]);
+  return { maxRelError: worst, fusedKernels: a.kernels, perVariableKernels: c.kernels, firstNorm: a.norms[0] };
 }

@@ -5,8 +5,8 @@
 // sizes: the kernel count depends on the layer structure, not on the sizes.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { fusedDense, fusedDenseGelu, fusedGelu, fusedKl, fusedLayerNorm, fusedNll, fusedSelfAttention, setFusedKernels, setRowStrategy } from '../../../src/core/kernels';
-import { attentionRef, compare as compareFused, composite, geluRef, layerNormRef, linRef, type F } from '../../shared/fusedChecks';
+import { fusedDense, fusedDenseGelu, fusedGelu, fusedKl, fusedLayerNorm, fusedNll, fusedSelfAttention, setRowStrategy } from '../../../src/core/kernels';
+import { adamwFusedVsPerVariable, attentionRef, compare as compareFused, composite, geluRef, layerNormRef, linRef, type F } from '../../shared/fusedChecks';
 import { leadLoss, nllLoss, positiveIndices, responseKdLead, responseKdProd } from '../../../src/core/distill/losses';
 import { LayerSelector } from '../../../src/core/distill/layers';
 import { defaultRecipe, DEFAULT_TRAIN } from '../../../src/core/distill/recipes';
@@ -108,44 +108,8 @@ async function runKernelChecks() {
 
 /** Two steps of AdamW (clipping on, decay on some variables) fused and per variable, from the same start. */
 async function adamwCheck() {
-  const shapes = [[30, 8], [8], [5, 7, 3], [1]];
-  const init = shapes.map((s) => rnd(s));
-  const grads = [0, 1].map(() => shapes.map((s) => rnd(s, 3)));
-  const run = async (fused: boolean) => {
-    setFusedKernels(fused);
-    try {
-      const vars = init.map((t, i) => ({ name: `w${i}`, variable: tf.variable(t.clone(), true, `adamw_${fused}_${i}`), decay: i % 2 === 0 }));
-      const opt = new AdamW(vars, { weightDecay: 0.01, clipNorm: 1.0 });
-      const norms: number[] = [];
-      for (const gs of grads) {
-        const map: tf.NamedTensorMap = {};
-        vars.forEach((v, i) => (map[v.variable.name] = gs[i]));
-        const n = opt.step(map, 1e-2);
-        norms.push((await n.data())[0]);
-        n.dispose();
-      }
-      const state = await opt.getState();
-      const values = await Promise.all(vars.map((v) => v.variable.data()));
-      opt.dispose();
-      vars.forEach((v) => v.variable.dispose());
-      return { norms, values: values.map((v) => Array.from(v)), moments: [...state.moments.values()].map((m) => Array.from(m.data)) };
-    } finally {
-      setFusedKernels(true);
-    }
-  };
-  const prof = await tf.profile(async () => {
-    await run(true);
-  });
-  const fusedKernels = prof.kernels.filter((k) => k.name === 'DistillAdamW').length;
-  const a = await run(true);
-  const c = await run(false);
-  let worst = 0;
-  const cmp = (u: number[], v: number[]) => u.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - v[i]) / Math.max(Math.abs(v[i]), 1e-3))));
-  cmp(a.norms, c.norms);
-  a.values.forEach((v, i) => cmp(v, c.values[i]));
-  a.moments.forEach((v, i) => cmp(v, c.moments[i]));
-  tf.dispose([...init, ...grads.flat()]);
-  return { maxRelError: worst, fusedKernels };
+  const r = await adamwFusedVsPerVariable([[30, 8], [8], [5, 7, 3], [1]], rnd);
+  return { maxRelError: r.maxRelError, fusedKernels: r.fusedKernels };
 }
 
 /** The bench's (and PhaseTrainer's) training accuracy. S: [B, N] -> scalar. */
