@@ -1,7 +1,7 @@
 // `npm run bench`: the standard workloads of shared/spec/benchmark.md (lead-de, prod-ce,
 // encode), timed on every tfjs backend of Node (cpu, wasm) and of headless Chromium (webgpu,
 // webgl, wasm, cpu; Vite serves src/bench/page.html), next to the PyTorch CPU anchor
-// (shared/bench/torch_lead.py) when python3 has torch. Prints a table and writes a JSON array
+// (tools/bench/torch_lead.py) when python3 has torch. Prints a table and writes a JSON array
 // (one object per workload, scale and backend; fields in src/core/bench/runner.ts) to --out.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -56,7 +56,7 @@ Options
   --out FILE            JSON results (default bench-results.json)
   -h, --help
 
-Environment: CHROMIUM_PATH (default /usr/bin/chromium), SHARED_DIR (default ../shared),
+Environment: CHROMIUM_PATH (default /usr/bin/chromium),
 PYTHON (default /usr/bin/python3, else python3).`;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -134,8 +134,7 @@ function save(): void {
 // PyTorch anchor
 
 function runTorch(): void {
-  const shared = path.resolve(process.env.SHARED_DIR ?? path.join(root, '../shared'));
-  const script = path.join(shared, 'bench/torch_lead.py');
+  const script = path.join(root, 'tools/bench/torch_lead.py');
   const anchorWorkloads = workloads.filter((w) => w !== 'encode') as WorkloadName[];
   if (anchorWorkloads.length === 0) return;
   const missing = (why: string) => {
@@ -146,7 +145,7 @@ function runTorch(): void {
       }
     }
   };
-  if (!existsSync(script)) return missing(`${script} not found (set SHARED_DIR)`);
+  if (!existsSync(script)) return missing(`${script} not found`);
   // The first python that imports torch (pyenv's python3 may shadow Debian's, which has it).
   let pythons = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
   for (const scale of scales as BenchScale[]) {

@@ -14,8 +14,7 @@ import { writeFixtures } from './fixtures/corpora.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
-// In CI the repository sits elsewhere; shared/ is always its sibling.
-const SCIFACT = path.join(path.resolve(repoRoot, '../shared'), 'datasets/scifact');
+const SCIFACT = path.join(repoRoot, 'test/data/scifact');
 // ?backend=cpu: the backend panel's self-checks would otherwise compete for the 2 cores.
 const HOME = '/?backend=cpu';
 const TIMEOUT = 120_000;

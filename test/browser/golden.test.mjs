@@ -1,4 +1,4 @@
-// The golden numbers of ../shared/golden on WebGPU in real Chromium (SwiftShader adapter):
+// The golden numbers of test/golden on WebGPU in real Chromium (SwiftShader adapter):
 // the BERT checkpoint's per-layer hidden states and classifier logits within 1e-4, and the
 // loss cases of losses.json to 1e-4 relative, computed by the lab's own model and loss code.
 import { test } from 'node:test';
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { launch, openPage } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const shared = process.env.DISTILL_SHARED ?? path.resolve(here, '../../../shared');
-const bert = path.join(shared, 'golden/bert-tiny-random');
+const golden = path.resolve(here, '../golden');
+const bert = path.join(golden, 'bert-tiny-random');
 
 test('golden BERT checkpoint and golden losses on WebGPU', async () => {
   const browser = await launch();
@@ -28,7 +28,7 @@ test('golden BERT checkpoint and golden losses on WebGPU', async () => {
     assert.equal(m.backend, 'webgpu');
     assert.ok(m.hiddenMaxAbs < 1e-4, `hidden states differ by ${m.hiddenMaxAbs}`);
     assert.ok(m.logitMaxAbs < 1e-4, `logits differ by ${m.logitMaxAbs}`);
-    const losses = JSON.parse(readFileSync(path.join(shared, 'golden/losses.json'), 'utf8'));
+    const losses = JSON.parse(readFileSync(path.join(golden, 'losses.json'), 'utf8'));
     const l = await page.evaluate((g) => window.runLossGolden('webgpu', g), losses);
     assert.equal(l.backend, 'webgpu');
     for (const [name, err] of Object.entries(l.errors)) {

@@ -1,5 +1,5 @@
 // The whole journey in real Chromium on WebGPU (SwiftShader): a SciFact subset, cut at test
-// time from ../shared/datasets/scifact, is uploaded through the Data tab's file input; a short
+// time from test/data/scifact, is uploaded through the Data tab's file input; a short
 // LEAD run trains on it; its LEAD student is exported as Hugging Face files (real downloads),
 // imported back through the Models tab's file input and evaluated there: the metrics must
 // equal the run's own report of that student. A damaged checkpoint is refused naming the file,
@@ -15,7 +15,7 @@ import { artifact, BASE_URL, launch, openPage } from './harness.mjs';
 import { writeScifactSubset } from './fixtures/scifactSubset.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SCIFACT = path.join(path.resolve(here, '../..', '../shared'), 'datasets/scifact');
+const SCIFACT = path.resolve(here, '../data/scifact');
 const SHOTS = artifact('screenshots');
 mkdirSync(SHOTS, { recursive: true });
 // The pointer is moved to a corner first, so that no chart shows a hover tooltip.

@@ -3,7 +3,7 @@
 // NFC, whitespace split, lowercase, strip accents via NFD minus Mn, split punctuation),
 // then WordPiece greedy longest-match-first with '##' continuations; a word longer than
 // 100 characters, or with a piece that matches nothing, becomes one [UNK].
-// Checked token for token against ../golden/bert-tiny-random/expected.json.
+// Checked token for token against test/golden/bert-tiny-random/expected.json.
 
 import { ConfigError } from '../errors';
 import {

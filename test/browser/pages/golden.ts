@@ -1,4 +1,4 @@
-// Test page: the golden checks of ../shared/golden on a browser backend (WebGPU in the tests).
+// Test page: the golden checks of test/golden on a browser backend (WebGPU in the tests).
 // The test reads the golden files in Node and hands them in; this page computes with the lab's
 // own code on the chosen backend and returns the largest deviations.
 import * as tf from '@tensorflow/tfjs';

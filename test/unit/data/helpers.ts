@@ -7,9 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { IngestFile } from '../../../src/core/data/ingest';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** ../shared next to the repository (override with DISTILL_SHARED). */
-export const SHARED_DIR = process.env.DISTILL_SHARED ?? resolve(here, '../../../../shared');
-export const SCIFACT_DIR = join(SHARED_DIR, 'datasets/scifact');
+/** The SciFact collection copied into the repository (test/data/scifact). */
+export const SCIFACT_DIR = resolve(here, '../../data/scifact');
 
 /** A file on disk, streamed with fs.createReadStream (a Node Readable is an AsyncIterable of Buffers). */
 export function diskFile(path: string, name = path): IngestFile {

@@ -1,4 +1,4 @@
-// Every case of shared/golden/losses.json (except section 6's retrieval metrics, tested with
+// Every case of test/golden/losses.json (except section 6's retrieval metrics, tested with
 // the evaluation code) against the float32 implementation, to 1e-4 relative: on the cpu backend
 // (tfjs's composite ops) and on wasm (the lab's fused kernels: src/core/kernels/wasm.ts).
 import * as tf from '@tensorflow/tfjs';

@@ -1,4 +1,4 @@
-// Loads ../shared/golden/losses.json (inputs and float64 expectations for algorithms.md
+// Loads test/golden/losses.json (inputs and float64 expectations for algorithms.md
 // sections 2-5) and compares float32 results with it.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const LOSSES_GOLDEN = resolve(here, '../../../../shared/golden/losses.json');
+export const LOSSES_GOLDEN = resolve(here, '../../golden/losses.json');
 
 type M = number[][];
 

@@ -14,7 +14,7 @@ import {
 } from '../../../src/core/eval/metrics';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SHARED = process.env.DISTILL_SHARED ?? resolve(here, '../../../../shared');
+const GOLDEN = resolve(here, '../../golden');
 
 interface GoldenMetrics {
   run: Run;
@@ -23,10 +23,10 @@ interface GoldenMetrics {
   skipped_queries: string[];
   [metric: string]: unknown;
 }
-const golden = (JSON.parse(readFileSync(join(SHARED, 'golden/losses.json'), 'utf8')) as { expected: { metrics: GoldenMetrics } })
+const golden = (JSON.parse(readFileSync(join(GOLDEN, 'losses.json'), 'utf8')) as { expected: { metrics: GoldenMetrics } })
   .expected.metrics;
 
-describe('metrics: golden values (shared/golden/losses.json, float64 reference)', () => {
+describe('metrics: golden values (test/golden/losses.json, float64 reference)', () => {
   const metricKeys = Object.keys(golden).filter((k) => /@|^map$/.test(k));
 
   it('has the cases this test expects', () => {

@@ -1,4 +1,4 @@
-// The golden BERT checkpoint (shared/golden) imported and run: every hidden state, the pooler and
+// The golden BERT checkpoint (test/golden) imported and run: every hidden state, the pooler and
 // the logits against the reference, on the cpu backend (tfjs's composite ops) and on wasm (the
 // lab's fused kernels: LayerNorm, attention, dense+GELU in src/core/kernels/wasm.ts).
 import * as tf from '@tensorflow/tfjs';

@@ -1,11 +1,11 @@
-// Loads ../shared/golden/bert-tiny-random for the model tests (Node only: tests read files,
+// Loads test/golden/bert-tiny-random for the model tests (Node only: tests read files,
 // src/core takes contents).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const GOLDEN_DIR = resolve(here, '../../../../shared/golden/bert-tiny-random');
+export const GOLDEN_DIR = resolve(here, '../../golden/bert-tiny-random');
 
 export interface GoldenExpected {
   pairs: { a: string; b: string | null }[];

@@ -12,7 +12,7 @@ import { createIngestHandlers } from '../../../src/worker/ingestHandlers';
 import type { IngestFileParam, IngestProgressEvent } from '../../../src/worker/protocol';
 import { dump } from './helpers';
 
-const SCIFACT = path.resolve(__dirname, '../../../../shared/datasets/scifact');
+const SCIFACT = path.resolve(__dirname, '../../data/scifact');
 
 function setup() {
   const factory = new IDBFactory();

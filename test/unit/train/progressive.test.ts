@@ -1,10 +1,10 @@
-// PROD's data-progressive selection against the golden case in ../shared/golden/losses.json.
+// PROD's data-progressive selection against the golden case in test/golden/losses.json.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { firstRelevantRank, selectDataProgressive } from '../../../src/core/distill/progressive';
 
-const golden = JSON.parse(readFileSync(path.resolve(__dirname, '../../../../shared/golden/losses.json'), 'utf8'));
+const golden = JSON.parse(readFileSync(path.resolve(__dirname, '../../golden/losses.json'), 'utf8'));
 
 describe('data-progressive selection (algorithms.md section 5)', () => {
   it('matches the golden selection: student rank 2..15 and teacher rank 1', () => {
