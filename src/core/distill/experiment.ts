@@ -59,6 +59,8 @@ export interface ModelSpec {
    * its own weights and tokenizer, not trained again; `model` and `tokenizer` describe it.
    */
   pretrained?: string;
+  /** Training settings of this model that differ from the run's (a CE teacher needs negatives). */
+  train?: Partial<TrainSettings>;
 }
 
 export interface ExperimentConfig {
@@ -80,8 +82,27 @@ export interface ExperimentConfig {
    * them only when the corpus has no training qrels; 'always' adds `perDoc` per document to the
    * judged pairs (small judged sets such as SciFact's 809 queries). Default 'auto', 1 per doc.
    */
-  selfSupervised?: { mode: 'auto' | 'always' | 'never'; perDoc: number };
+  selfSupervised?: { mode: 'auto' | 'always' | 'never'; perDoc: number; spanProbability?: number };
 }
+
+/**
+ * Probability that a training batch item is a fresh inverse-cloze span pair (a run of 6-16
+ * words of a passage as the query, the passage without it as the positive) instead of a judged
+ * pair. Judged pairs are few (SciFact: 809 queries) and a model from random weights needs far
+ * more; span pairs cost nothing and teach it which words go together. Measured on SciFact
+ * (docs/training.md): see LAB_SPAN_PROBABILITY's evidence there. On a corpus with no judged
+ * training queries every item is a span pair.
+ */
+export const LAB_SPAN_PROBABILITY = 0.7;
+
+/**
+ * How the lab's DE models score (algorithms.md section 1): the mean of the token states,
+ * cosine similarity, divided by tau_s = 0.05. With [CLS] and a raw dot product a from-scratch
+ * model's scores start in the hundreds (post-LayerNorm vectors have norm ~sqrt(H)): the softmax
+ * saturates, one step's gradient is huge, and the teacher collapsed to equal scores (loss =
+ * ln N) on real text. Cosine bounds every score to [-20, 20].
+ */
+export const LAB_DE_SCORING = { pooling: 'mean', similarity: 'cosine', scoreTemperature: 0.05 } as const;
 
 /**
  * Dropout of the models the lab builds. BERT's 0.1 regularises a pre-trained model that is
@@ -205,6 +226,14 @@ async function finalCheckpoint(model: RetrievalModel, state: Record<string, unkn
   return { state: { ...state, config: model.config, tokenizer: model.tokenizer.toJSON() }, tensors };
 }
 
+/** The batch shape (queries, negatives) a model's own settings ask for. */
+function pickShape(t: Partial<TrainSettings> | undefined): Partial<TrainSettings> {
+  const out: Partial<TrainSettings> = {};
+  if (t?.batchSize !== undefined) out.batchSize = t.batchSize;
+  if (t?.negatives !== undefined) out.negatives = t.negatives;
+  return out;
+}
+
 function buildTokenizer(spec: TokenizerSpec, texts: string[]): Tokenizer {
   if (spec.kind === 'wordpiece') return trainWordPiece(texts, spec.vocabSize).tokenizer;
   return trainHashedWord(texts, spec.vocabSize);
@@ -299,8 +328,11 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
   const bm25Negatives = negativesFromRankings(bm25Train, positives, cfg.negativesDepth);
 
   const G = (s: TrainSettings) => 1 + s.negatives;
+  const hasJudged = examples.some((e) => e.source === 'qrels');
+  const spanProbability = cfg.selfSupervised?.mode === 'never' ? 0 : hasJudged ? (cfg.selfSupervised?.spanProbability ?? LAB_SPAN_PROBABILITY) : 1;
+  if (spanProbability > 0) log(`training batches: ${Math.round(spanProbability * 100)}% inverse-cloze span pairs drawn fresh from the passages${hasJudged ? ', the rest judged training pairs' : ' (the corpus has no judged training queries)'}`);
   const sampler = (s: TrainSettings, seedOffset: number, exs: Example[] = examples, negs = bm25Negatives) =>
-    new BatchSampler(corpus, exs, negs, s.batchSize, G(s), cfg.seed * 1000 + seedOffset);
+    new BatchSampler(corpus, exs, negs, s.batchSize, G(s), cfg.seed * 1000 + seedOffset, { spanProbability });
   const relevant = (qid: string, d: number) => positives.get(qid)?.has(d) ?? false;
   const runPhase = async (spec: PhaseSpec) => {
     const t = new PhaseTrainer(spec);
@@ -364,9 +396,10 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
         log(`${spec.name}: restored the trained weights from its checkpoint`);
       } else {
         log(`training ${spec.name} (${model.numParameters.toLocaleString()} parameters)`);
+        const settings = validateTrainSettings({ ...cfg.teacherTrain, ...spec.train });
         await runPhase({
-          id: `teacher${i}`, title: `Train ${spec.name}`, mode: { kind: 'contrastive' }, settings: cfg.teacherTrain,
-          student: model, studentRole: 'teacher', sampler: sampler(cfg.teacherTrain, 10 + i), seed: cfg.seed + i,
+          id: `teacher${i}`, title: `Train ${spec.name}`, mode: { kind: 'contrastive' }, settings,
+          student: model, studentRole: 'teacher', sampler: sampler(settings, 10 + i), seed: cfg.seed + i,
         });
         if (hooks.saveCheckpoint) await hooks.saveCheckpoint(`final:teacher${i}`, await finalCheckpoint(model, { teacher: i, name: spec.name }));
       }
@@ -421,11 +454,15 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
             const previous = si > 0 && recipe.lwf ? student.clone() : undefined;
             if (previous) extra.push(previous);
             const title = `PROD stage ${si + 1} of ${recipe.stages.length}: distil ${cfg.teachers[stage.teacher].name}`;
+            // A CE teacher scores each query's own group only ([B, G]): the stage takes that
+            // teacher's batch shape (hard negatives), since in-batch negatives do not reach it.
+            const shape = teacher.config.kind === 'ce' ? pickShape(cfg.teachers[stage.teacher].train) : {};
+            const stageSettings = { ...s, ...shape, steps: stage.steps, lr: stage.lr };
             log(title);
             await runPhase({
               id: `prod:stage${si + 1}`, title, mode: { kind: 'prod', recipe, lwf: Boolean(previous) },
-              settings: { ...s, steps: stage.steps, lr: stage.lr }, student, teacher, previous,
-              sampler: sampler(s, 200 + si, examples, negatives), seed: cfg.seed + si,
+              settings: stageSettings, student, teacher, previous,
+              sampler: sampler(stageSettings, 200 + si, examples, negatives), seed: cfg.seed + si,
             });
             const ev = await evalModel(student, corpus, evalQrels, bm25Eval, cfg, hooks.signal);
             stages.push({ title, metrics: ev.metrics });
@@ -454,22 +491,24 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
             });
             const subset = examples.filter((e) => selected.has(e.qid));
             log(`PROD data-progressive stage: ${selected.size} of ${dpQueries.length} ranked training queries selected`);
-            if (subset.length >= s.batchSize) {
+            if (subset.length >= 8) {
               // Negatives in the teacher's descending-score order (neg_type = descend).
               const descend = negativesFromRankings(tRank, positives, recipe.refreshTopM);
               const previous = recipe.lwf ? student.clone() : undefined;
               if (previous) extra.push(previous);
-              const dpSampler = new BatchSampler(corpus, subset, descend, s.batchSize, G(s), cfg.seed * 1000 + 300, 'descend');
+              const lastSpec = cfg.teachers[recipe.stages[recipe.stages.length - 1].teacher];
+              const dpSettings = { ...s, ...(lastTeacher.config.kind === 'ce' ? pickShape(lastSpec.train) : {}), steps: dp.steps, lr: dp.lr };
+              const dpSampler = new BatchSampler(corpus, subset, descend, dpSettings.batchSize, G(dpSettings), cfg.seed * 1000 + 300, 'descend');
               const title = 'PROD data-progressive stage';
               await runPhase({
                 id: 'prod:dp', title, mode: { kind: 'prod', recipe, lwf: Boolean(previous) },
-                settings: { ...s, steps: dp.steps, lr: dp.lr }, student, teacher: lastTeacher, previous, sampler: dpSampler, seed: cfg.seed + 99,
+                settings: dpSettings, student, teacher: lastTeacher, previous, sampler: dpSampler, seed: cfg.seed + 99,
               });
               const ev = await evalModel(student, corpus, evalQrels, bm25Eval, cfg, hooks.signal);
               stages.push({ title, metrics: ev.metrics });
               emit({ type: 'stage', stage: recipe.stages.length + 1, title, teacher: cfg.teachers[recipe.stages[recipe.stages.length - 1].teacher].name, metrics: ev.metrics, examples: subset.length });
             } else {
-              log(`PROD data-progressive stage skipped: ${subset.length} examples is fewer than one batch`);
+              log(`PROD data-progressive stage skipped: ${subset.length} selected examples (at least 8 are needed)`);
             }
           }
         }

@@ -7,6 +7,13 @@ import { ConfigError } from '../errors';
 export type ModelKind = 'de' | 'cb' | 'ce';
 export const MODEL_KINDS: readonly ModelKind[] = ['de', 'cb', 'ce'];
 
+/** How a DE turns a layer's token states into one vector (algorithms.md section 1). */
+export type Pooling = 'cls' | 'mean' | 'max';
+export const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'max'];
+/** How a DE compares a query vector with a passage vector. */
+export type Similarity = 'dot' | 'cosine';
+export const SIMILARITIES: readonly Similarity[] = ['dot', 'cosine'];
+
 export interface ModelConfig {
   /** 'de' dual encoder ([CLS] dot), 'cb' ColBERT (MaxSim), 'ce' cross encoder. */
   kind: ModelKind;
@@ -43,6 +50,22 @@ export interface ModelConfig {
    * equal PyTorch's logits; algorithms.md's head (`w . h_CLS + b`) is the default false.
    */
   cePooler: boolean;
+  /**
+   * DE only: the vector of a text at layer l is pool(h^l): 'cls' = h^l_[CLS]; 'mean' = the
+   * mean over the tokens whose attention mask is 1 ([CLS] and [SEP] included); 'max' = the
+   * element-wise max over them (algorithms.md section 1). Default 'cls'.
+   */
+  pooling: Pooling;
+  /** DE only: divide each pooled vector by its L2 norm (sentence-transformers' Normalize). */
+  normalize: boolean;
+  /** DE only: 'dot' product or 'cosine' of the two vectors. */
+  similarity: Similarity;
+  /**
+   * DE only: every score (final and per layer) is divided by this temperature tau_s. Cosine
+   * scores live in [-1, 1]: a softmax over them is nearly flat unless they are sharpened, so
+   * contrastive training from scratch uses cosine / 0.05 (scale 20). Default 1.
+   */
+  scoreTemperature: number;
   /** Std of the normal initialisation of weight matrices (BERT: 0.02). */
   initializerRange: number;
   /** Seed of weight initialisation and of the dropout stream. */
@@ -56,7 +79,7 @@ export type ModelConfigInput = Pick<ModelConfig, 'kind' | 'layers' | 'hidden' | 
 const KNOWN_FIELDS = new Set([
   'kind', 'layers', 'hidden', 'heads', 'ffn', 'vocabSize', 'maxPositions', 'typeVocabSize', 'layerNormEps',
   'dropout', 'maxQueryLen', 'maxPassageLen', 'maxPairLen', 'colbertDim', 'shareEncoders', 'cePooler',
-  'initializerRange', 'initSeed',
+  'initializerRange', 'initSeed', 'pooling', 'normalize', 'similarity', 'scoreTemperature',
 ]);
 
 function fail(field: string, message: string): never {
@@ -131,6 +154,18 @@ export function validateModelConfig(input: unknown): ModelConfig {
   if (kind === 'ce' && !shareEncoders) fail('shareEncoders', 'must be true for a cross encoder (one encoder reads the pair)');
   const cePooler = bool(x, 'cePooler', false);
   if (cePooler && kind !== 'ce') fail('cePooler', `applies to kind 'ce' only`);
+  const pooling = (x.pooling ?? 'cls') as Pooling;
+  if (!POOLINGS.includes(pooling)) fail('pooling', `must be one of ${POOLINGS.join(', ')}, got ${JSON.stringify(x.pooling)}`);
+  const normalize = bool(x, 'normalize', false);
+  const similarity = (x.similarity ?? 'dot') as Similarity;
+  if (!SIMILARITIES.includes(similarity)) fail('similarity', `must be one of ${SIMILARITIES.join(', ')}, got ${JSON.stringify(x.similarity)}`);
+  const scoreTemperature = x.scoreTemperature ?? 1;
+  if (typeof scoreTemperature !== 'number' || !Number.isFinite(scoreTemperature) || !(scoreTemperature > 0)) {
+    fail('scoreTemperature', `must be a positive number, got ${JSON.stringify(x.scoreTemperature)}`);
+  }
+  if (kind !== 'de' && (pooling !== 'cls' || normalize || similarity !== 'dot' || scoreTemperature !== 1)) {
+    fail(pooling !== 'cls' ? 'pooling' : normalize ? 'normalize' : similarity !== 'dot' ? 'similarity' : 'scoreTemperature', `applies to kind 'de' only`);
+  }
   const initializerRange = x.initializerRange ?? 0.02;
   if (typeof initializerRange !== 'number' || !(initializerRange >= 0) || !Number.isFinite(initializerRange)) {
     fail('initializerRange', `must be a non-negative number, got ${JSON.stringify(initializerRange)}`);
@@ -141,6 +176,7 @@ export function validateModelConfig(input: unknown): ModelConfig {
   const cfg: ModelConfig = {
     kind, layers, hidden, heads, ffn, vocabSize, maxPositions, typeVocabSize, layerNormEps, dropout,
     maxQueryLen, maxPassageLen, shareEncoders, cePooler, initializerRange, initSeed,
+    pooling, normalize, similarity, scoreTemperature,
   };
   if (maxPairLen !== undefined) cfg.maxPairLen = maxPairLen;
   if (colbertDim !== undefined) cfg.colbertDim = colbertDim;

@@ -1,5 +1,6 @@
 // The three retrieval model kinds of algorithms.md sections 1 and 2 behind one class:
-//   DE  score = <h^L_CLS(q), h^L_CLS(p)>, layer l: the same on h^l.         [B, P] in-batch
+//   DE  score = sim(pool(h^L(q)), pool(h^L(p))) / tau_s, layer l: the same on h^l.  [B, P]
+//       pool: [CLS], mean or max over the mask; optional L2 normalisation; sim: dot or cosine
 //   CB  score = sum_{i in q} max_{j in p} <E_q,i, E_p,j>, E = normalise(W h^L) (MaxSim);
 //       layer l: the same MaxSim on raw h^l (no projection, no normalisation).  [B, P]
 //   CE  score = w . h^L_CLS([CLS] q [SEP] p [SEP]) + b, layer l: same head on h^l_CLS. [B, G]
@@ -89,6 +90,33 @@ function maxSimPad(mask: tf.Tensor2D): tf.Tensor2D {
 /** x: [..., D] -> x / sqrt(|x|^2 + 1e-12) along the last axis (F.normalize, smooth at 0). */
 function l2normalize<T extends tf.Tensor>(x: T): T {
   return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-12)));
+}
+
+/**
+ * A DE's vector of each text at one layer (algorithms.md section 1, "DE pooling").
+ * h: [N, T, H], mask: [N, T] of 0/1 -> [N, H]; normalised when the model normalises or
+ * compares by cosine (cosine = dot of unit vectors).
+ */
+export function poolVectors(cfg: Pick<ModelConfig, 'pooling' | 'normalize' | 'similarity'>, h: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+  let v: tf.Tensor2D;
+  if (cfg.pooling === 'cls') v = clsOf(h);
+  else {
+    const m = tf.expandDims(mask, 2); // [N, T, 1]
+    if (cfg.pooling === 'mean') {
+      // sum over unmasked tokens / their count (>= 1: [CLS] and [SEP] are always there)
+      v = tf.div(tf.sum(tf.mul(h, m), 1), tf.maximum(tf.sum(m, 1), 1)) as tf.Tensor2D; // [N, H]
+    } else {
+      // max over unmasked tokens: padding pushed to -1e9 first (sentence-transformers' way)
+      v = tf.max(tf.add(h, tf.mul(tf.sub(1, m), -1e9)), 1) as tf.Tensor2D; // [N, H]
+    }
+  }
+  return cfg.normalize || cfg.similarity === 'cosine' ? l2normalize(v) : v;
+}
+
+/** q: [B, D], p: [P, D] pooled vectors -> [B, P] scores divided by the model's temperature. */
+function deSimilarity(cfg: Pick<ModelConfig, 'scoreTemperature'>, q: tf.Tensor2D, p: tf.Tensor2D): tf.Tensor2D {
+  const s: tf.Tensor2D = tf.matMul(q, p, false, true); // [B, P]
+  return cfg.scoreTemperature === 1 ? s : (tf.div(s, cfg.scoreTemperature) as tf.Tensor2D);
 }
 
 /**
@@ -327,7 +355,7 @@ export class RetrievalModel {
       const pt = toTensors(batch.passages, false);
       const qo = this.qEncoder.forward(this.inputs(qt), fwd);
       const po = this.pEncoder.forward(this.inputs(pt), fwd);
-      return cfg.kind === 'de' ? this.deScores(qo, po, layers) : this.cbScores(qo, qt, po, pt, layers);
+      return cfg.kind === 'de' ? this.deScores(qo, qt, po, pt, layers) : this.cbScores(qo, qt, po, pt, layers);
     });
   }
 
@@ -335,10 +363,12 @@ export class RetrievalModel {
     return t;
   }
 
-  /** DE: q, p hidden states -> [B, P] dot products of [CLS] vectors. */
-  private deScores(qo: EncoderOutput, po: EncoderOutput, layers: number[]): ScoreOutput {
-    const L = this.config.layers;
-    const dot = (l: number): tf.Tensor2D => tf.matMul(clsOf(qo.hidden[l]), clsOf(po.hidden[l]), false, true); // [B,H]x[P,H]^T -> [B,P]
+  /** DE: q, p hidden states -> [B, P] similarities of pooled vectors (over tau_s). */
+  private deScores(qo: EncoderOutput, qt: BatchTensors, po: EncoderOutput, pt: BatchTensors, layers: number[]): ScoreOutput {
+    const cfg = this.config;
+    const L = cfg.layers;
+    const dot = (l: number): tf.Tensor2D =>
+      deSimilarity(cfg, poolVectors(cfg, qo.hidden[l], qt.mask), poolVectors(cfg, po.hidden[l], pt.mask)); // [B,H]x[P,H]^T -> [B,P]
     const final = dot(L - 1);
     return { final, layers: layers.map((l) => (l === L - 1 ? tf.clone(final) : dot(l))) };
   }
@@ -395,7 +425,7 @@ export class RetrievalModel {
   // -------------------------------------------------------------------------------------
   // Inference: embeddings for retrieval, pair scores for re-ranking
 
-  /** Query embeddings for retrieval (DE: [N, H]; CB: [N, T, D] + mask). Not for CE. */
+  /** Query embeddings for retrieval (DE: pooled [N, H], unit length if normalised or cosine; CB: [N, T, D] + mask). Not for CE. */
   encodeQueries(texts: readonly string[], opts: EncodeOptions = {}): Embeddings {
     return this.encodeSide(texts, 'query', opts);
   }
@@ -430,7 +460,7 @@ export class RetrievalModel {
         const b = this.tokenizeTexts(chunk, maxLen, length);
         const t = toTensors(b, false);
         const h = enc.forward(this.inputs(t), { training: false }).hidden[cfg.layers - 1]; // [n, T, H]
-        if (cfg.kind === 'de') vecs.push(clsOf(h));
+        if (cfg.kind === 'de') vecs.push(poolVectors(cfg, h, t.mask));
         else {
           vecs.push(tf.mul(this.colbertTokens(h), tf.expandDims(t.mask, 2))); // zero the padding
           masks.push(t.mask);
@@ -442,12 +472,13 @@ export class RetrievalModel {
   }
 
   /**
-   * Every query against every passage: [Nq, Np]. DE: dot products; CB: MaxSim.
-   * Exact search is this plus a top-k.
+   * Every query against every passage: [Nq, Np]. DE: dot products of the (pooled, maybe
+   * normalised) vectors over tau_s; CB: MaxSim. Exact search is this plus a top-k (a positive
+   * temperature does not change the order, so search ranks by the plain inner product).
    */
   similarity(q: Embeddings, p: Embeddings): tf.Tensor2D {
     return tf.tidy(() => {
-      if (q.kind === 'dense' && p.kind === 'dense') return tf.matMul(q.vectors, p.vectors, false, true);
+      if (q.kind === 'dense' && p.kind === 'dense') return deSimilarity(this.config, q.vectors, p.vectors);
       if (q.kind === 'tokens' && p.kind === 'tokens') {
         return maxSim(q.vectors, q.mask, p.vectors, maxSimPad(p.mask));
       }
@@ -481,7 +512,10 @@ export class RetrievalModel {
         const pt = toTensors(this.tokenizeTexts(ps, cfg.maxPassageLen), false);
         const qh = this.qEncoder.forward(this.inputs(qt), { training: false }).hidden[cfg.layers - 1];
         const ph = this.pEncoder.forward(this.inputs(pt), { training: false }).hidden[cfg.layers - 1];
-        if (cfg.kind === 'de') parts.push(tf.sum(tf.mul(clsOf(qh), clsOf(ph)), -1));
+        if (cfg.kind === 'de') {
+          const d = tf.sum<tf.Tensor1D>(tf.mul(poolVectors(cfg, qh, qt.mask), poolVectors(cfg, ph, pt.mask)), -1); // [n]
+          parts.push(cfg.scoreTemperature === 1 ? d : (tf.div(d, cfg.scoreTemperature) as tf.Tensor1D));
+        }
         else {
           parts.push(maxSimPairs(this.colbertTokens(qh), qt.mask, this.colbertTokens(ph), maxSimPad(pt.mask)));
         }

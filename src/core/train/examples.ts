@@ -21,7 +21,7 @@ export interface Example {
   posDoc: number;
   /** The positive's text as the model reads it (ICT removes a sentence; crops cut). */
   posText: string;
-  source: 'qrels' | 'ict' | 'title' | 'crop';
+  source: 'qrels' | 'ict' | 'title' | 'crop' | 'span';
 }
 
 export interface ExampleOptions {
@@ -124,6 +124,42 @@ export interface Batch {
   groupSize: number;
 }
 
+/**
+ * An inverse-cloze span pair drawn fresh from one document (Lee et al. 2019's ICT on word
+ * spans): a run of `minWords..maxWords` words of the text is the query, the document with that
+ * run removed is the positive (kept whole with probability `keepProbability`, so the model also
+ * learns that shared words matter). Drawn anew at every use, a corpus of a few thousand
+ * documents yields millions of distinct pairs instead of the fixed few of `selfSupervisedExamples`.
+ * Returns null when the document has too few words.
+ */
+export function spanPair(
+  doc: { id: string; title: string; text: string },
+  docIndex: number,
+  rng: Rng,
+  o: { minWords?: number; maxWords?: number; keepProbability?: number } = {},
+): Example | null {
+  const minW = o.minWords ?? 6;
+  const maxW = o.maxWords ?? 16;
+  const words = doc.text.split(/\s+/).filter(Boolean);
+  if (words.length < minW + 4) return null;
+  const len = Math.min(minW + rng.int(maxW - minW + 1), words.length - 4);
+  const start = rng.int(words.length - len + 1);
+  const query = words.slice(start, start + len).join(' ');
+  const keep = rng.next() < (o.keepProbability ?? 0.1);
+  const rest = keep ? doc.text : [...words.slice(0, start), ...words.slice(start + len)].join(' ');
+  return { qid: `span:${doc.id}`, query, posDoc: docIndex, posText: docText({ title: doc.title, text: rest }), source: 'span' };
+}
+
+export interface SamplerOptions {
+  /** 'random': negatives drawn uniformly from the pool; 'descend': in the pool's order. */
+  negType?: 'random' | 'descend';
+  /**
+   * Probability that a batch item is a fresh inverse-cloze span pair (spanPair) rather than
+   * the next judged example: 0 = judged pairs only; 1 = self-supervised only.
+   */
+  spanProbability?: number;
+}
+
 export interface SamplerState {
   epoch: number;
   cursor: number;
@@ -141,6 +177,8 @@ export class BatchSampler {
   private order: number[] = [];
   private epoch = 0;
   private cursor = 0;
+  negType: 'random' | 'descend';
+  readonly spanProbability: number;
 
   constructor(
     private readonly corpus: Corpus,
@@ -149,9 +187,13 @@ export class BatchSampler {
     readonly batchSize: number,
     readonly groupSize: number,
     seed: number,
-    public negType: 'random' | 'descend' = 'random',
+    negTypeOrOptions: 'random' | 'descend' | SamplerOptions = 'random',
   ) {
-    if (examples.length === 0) throw new ConfigError('no training examples');
+    const o: SamplerOptions = typeof negTypeOrOptions === 'string' ? { negType: negTypeOrOptions } : negTypeOrOptions;
+    this.negType = o.negType ?? 'random';
+    this.spanProbability = o.spanProbability ?? 0;
+    if (!(this.spanProbability >= 0 && this.spanProbability <= 1)) throw new ConfigError(`span-pair probability must be in [0, 1], got ${this.spanProbability}`);
+    if (examples.length === 0 && this.spanProbability < 1) throw new ConfigError('no training examples');
     if (groupSize < 1) throw new ConfigError('group size must be >= 1');
     this.rng = new Rng(seed ^ 0xba7c);
     this.reshuffle();
@@ -187,11 +229,7 @@ export class BatchSampler {
     const qids: string[] = [];
     const nDocs = this.corpus.docs.length;
     for (let b = 0; b < B; b++) {
-      if (this.cursor >= this.order.length) {
-        this.epoch++;
-        this.reshuffle();
-      }
-      const ex = this.examples[this.order[this.cursor++]];
+      const ex = this.nextExample();
       queries.push(ex.query);
       qids.push(ex.qid);
       passages.push(ex.posText);
@@ -214,6 +252,23 @@ export class BatchSampler {
       }
     }
     return { queries, passages, docs, qids, groupSize: G };
+  }
+
+  /** The next judged example, or (with probability spanProbability) a fresh span pair. */
+  private nextExample(): Example {
+    if (this.spanProbability > 0 && (this.examples.length === 0 || this.rng.next() < this.spanProbability)) {
+      for (let guard = 0; guard < 100; guard++) {
+        const d = this.rng.int(this.corpus.docs.length);
+        const ex = spanPair(this.corpus.docs[d], d, this.rng);
+        if (ex) return ex;
+      }
+      if (this.examples.length === 0) throw new ConfigError('no document is long enough for inverse-cloze span pairs');
+    }
+    if (this.cursor >= this.order.length) {
+      this.epoch++;
+      this.reshuffle();
+    }
+    return this.examples[this.order[this.cursor++]];
   }
 
   getState(): SamplerState {
