@@ -46,6 +46,14 @@ export class StorageQuotaError extends DistillLabError {
 export class NonFiniteLossError extends DistillLabError {
   override name = 'NonFiniteLossError';
 }
+/**
+ * The loss kept blowing up (over 5x its running median) after the trainer had gone back to
+ * the last healthy state at ever lower learning rates (train/health.ts); a non-finite loss
+ * in the same situation is a NonFiniteLossError.
+ */
+export class TrainingDivergedError extends DistillLabError {
+  override name = 'TrainingDivergedError';
+}
 /** A configuration object failed validation. */
 export class ConfigError extends DistillLabError {
   override name = 'ConfigError';
@@ -70,6 +78,7 @@ const registry = {
   CorpusFormatError,
   StorageQuotaError,
   NonFiniteLossError,
+  TrainingDivergedError,
   ConfigError,
   CheckpointError,
   CancelledError,

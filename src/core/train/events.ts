@@ -105,6 +105,26 @@ export interface CheckpointEvent {
   step: number;
 }
 
+export type HealthKind = 'collapse' | 'divergence' | 'stall' | 'recovery';
+
+/**
+ * Training health (health.ts): a collapse, a divergence (the trainer then restores the last
+ * healthy state at half the learning rate: a 'recovery'), or a stall. Plain-language text for
+ * the banner and the log; the numbers behind it (loss, median, ln N, cosine, ...).
+ */
+export interface HealthEvent {
+  type: 'health';
+  phase: string;
+  /** The logged step it was seen at (a recovery: the step that diverged). */
+  step: number;
+  kind: HealthKind;
+  /** One line: what happened. */
+  title: string;
+  /** What it means and what to try. */
+  explanation: string;
+  numbers: Record<string, number>;
+}
+
 export type TrainEvent =
   | PhaseEvent
   | StepEvent
@@ -114,4 +134,5 @@ export type TrainEvent =
   | StageEvent
   | RankScatterEvent
   | EmbeddingEvent
-  | CheckpointEvent;
+  | CheckpointEvent
+  | HealthEvent;

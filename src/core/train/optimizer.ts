@@ -46,6 +46,18 @@ export interface AdamWState {
   moments: Map<string, { shape: number[]; data: Float32Array }>;
 }
 
+/** AdamW's state as device tensors (see AdamW.snapshot); free it with disposeSnapshot. */
+export interface AdamWSnapshot {
+  step: number;
+  /** Per variable, in the optimiser's order. */
+  m: tf.Tensor[];
+  v: tf.Tensor[];
+}
+
+export function disposeSnapshot(s: AdamWSnapshot): void {
+  tf.dispose([...s.m, ...s.v]);
+}
+
 interface Slot extends OptimizedVariable {
   m: tf.Variable;
   v: tf.Variable;
@@ -242,6 +254,31 @@ export class AdamW {
       }
     });
     this.t = state.step;
+  }
+
+  /**
+   * The state kept on the device, for going back after a divergence (trainer.ts): clones of
+   * both moments, no readback. A clone shares its buffer with the moment until the next step
+   * assigns a new one, so taking it costs nothing and holding it one moment-sized copy.
+   * The caller disposes it with disposeSnapshot.
+   */
+  snapshot(): AdamWSnapshot {
+    if (this.disposed) throw new Error('AdamW: used after dispose()');
+    return {
+      step: this.t,
+      m: this.slots.map((s) => tf.keep(tf.clone(s.m))),
+      v: this.slots.map((s) => tf.keep(tf.clone(s.v))),
+    };
+  }
+
+  /** Goes back to a snapshot of this optimiser; the snapshot stays valid (it can be restored again). */
+  restoreSnapshot(snap: AdamWSnapshot): void {
+    if (this.disposed) throw new Error('AdamW: used after dispose()');
+    this.slots.forEach((s, i) => {
+      s.m.assign(snap.m[i]);
+      s.v.assign(snap.v[i]);
+    });
+    this.t = snap.step;
   }
 
   /** Frees the moments (not the optimised variables). */

@@ -6,21 +6,27 @@
 //   -> one tf.variableGrads over the student's (and a joint teacher's) variables of the
 //      phase's objective (algorithms.md 3.1-3.6) -> AdamW (clip, warm-up/decay schedule).
 // Loss values stay on the backend; they are read back (asynchronously) only every `logEvery`
-// steps and at checkpoints, where a non-finite loss stops the run with NonFiniteLossError
-// before anything is written, so the last checkpoint is always a good one.
+// steps and at checkpoints, and checked there by the health monitor (health.ts): a collapse
+// or a stall is reported; a divergence (a non-finite loss, or one over 5x its running median)
+// sends the phase back to its last healthy state (an on-device snapshot of weights, optimiser,
+// sampler and random streams, taken before each logged step and kept once that step's loss
+// proves healthy) to continue at half the learning rate, at most 3 times; then the run stops
+// with NonFiniteLossError (TrainingDivergedError for a finite blow-up) before anything is
+// written, so the last checkpoint is always a good one.
 // Everything random is seeded and saved in checkpoints, so a resumed phase continues with the
 // losses an uninterrupted one would have had.
 import * as tf from '@tensorflow/tfjs';
-import { CancelledError, CheckpointError, NonFiniteLossError } from '../errors';
-import type { RetrievalModel } from '../model/retriever';
+import { CancelledError, CheckpointError, NonFiniteLossError, TrainingDivergedError } from '../errors';
+import type { Embeddings, RetrievalModel } from '../model/retriever';
 import { kdLoss, leadLoss, nllLoss, prodLoss, positiveIndices } from '../distill/losses';
 import { LayerSelector, type LayerPairs, type LayerSelectorState } from '../distill/layers';
 import type { KdRecipe, LeadRecipe, ProdRecipe, TrainSettings } from '../distill/recipes';
-import { AdamW, GradientAccumulator, lossAndGrads, type AdamWState } from './optimizer';
+import { AdamW, disposeSnapshot, GradientAccumulator, lossAndGrads, type AdamWSnapshot, type AdamWState } from './optimizer';
 import { linearSchedule, warmupStepsFor } from './schedule';
 import type { BatchSampler, Batch, SamplerState } from './examples';
 import type { CheckpointContent } from './checkpoint';
-import type { ModelRole, TrainEvent } from './events';
+import type { HealthEvent, ModelRole, TrainEvent } from './events';
+import { HEALTH_RULES, HEALTH_TEXT, HealthMonitor, type HealthFinding } from './health';
 
 export type PhaseMode =
   | { kind: 'contrastive' }
@@ -62,6 +68,47 @@ interface StepOutputs {
   accStudent: tf.Scalar;
   accTeacher?: tf.Scalar;
   layerWeights?: tf.Tensor1D;
+  /** Candidates per query row of the NLL's score matrix (B*G in-batch, G for group matrices). */
+  candidates: number;
+}
+
+/** The phase's state on the device, to go back to after a divergence (no readback to take it). */
+interface Snapshot {
+  /** Optimiser steps taken when it was taken. */
+  step: number;
+  weights: tf.Tensor[];
+  teacherWeights: tf.Tensor[] | null;
+  opt: AdamWSnapshot;
+  teacherOpt: AdamWSnapshot | null;
+  sampler: SamplerState;
+  selector: LayerSelectorState | null;
+  studentRng: number;
+  teacherRng: number | null;
+}
+
+function disposeState(s: Snapshot): void {
+  tf.dispose([...s.weights, ...(s.teacherWeights ?? [])]);
+  disposeSnapshot(s.opt);
+  if (s.teacherOpt) disposeSnapshot(s.teacherOpt);
+}
+
+/** One text per row: DE vectors as they are; CB token vectors averaged over the real tokens. -> [N, D] */
+function embeddingRows(e: Embeddings): tf.Tensor2D {
+  if (e.kind === 'dense') return e.vectors;
+  // vectors: [N, T, D] (zero on padding), mask: [N, T] -> [N, D]
+  return tf.div(tf.sum(e.vectors, 1), tf.maximum(tf.sum(e.mask, 1, true), 1)) as tf.Tensor2D;
+}
+
+/** x: [N, D] -> scalar mean over pairs i != j of cos(x_i, x_j) (N >= 2). */
+export function meanPairwiseCosine(x: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const N = x.shape[0];
+    const unit = tf.div(x, tf.add(tf.norm(x, 2, 1, true), 1e-12)); // [N, D]
+    const cos = tf.matMul(unit, unit, false, true); // [N, N]
+    // sum over all pairs minus the diagonal (each ~1, exactly 0 for a zero row) -> mean off-diagonal
+    const offDiag = tf.sub(tf.sum(cos), tf.sum(tf.mul(unit, unit)));
+    return tf.div(offDiag, N * (N - 1)) as tf.Scalar;
+  });
 }
 
 // S: [B, N] -> fraction of rows whose positive scores highest (ties count as misses).
@@ -82,6 +129,10 @@ export interface PhaseState {
   teacherRng: number | null;
   studentOptStep: number;
   teacherOptStep: number | null;
+  /** Learning-rate multiplier after divergence recoveries (absent in older checkpoints: 1). */
+  lrScale?: number;
+  /** Divergence recoveries so far in this phase. */
+  recoveries?: number;
 }
 
 export class PhaseTrainer {
@@ -94,6 +145,13 @@ export class PhaseTrainer {
   private readonly lr: (step: number) => number;
   private readonly teacherLrScale: number;
   private lastPairs: LayerPairs | null = null;
+  private lastBatch: Batch | null = null;
+  /** Halved at each divergence recovery. */
+  private lrScale = 1;
+  private recoveries = 0;
+  private readonly health = new HealthMonitor();
+  /** The last state known healthy (see run); null until run starts. */
+  private good: Snapshot | null = null;
 
   constructor(spec: PhaseSpec) {
     this.spec = spec;
@@ -158,11 +216,14 @@ export class PhaseTrainer {
     switch (mode.kind) {
       case 'contrastive': {
         const nll = nllLoss(s.final, G); // (3.1)
-        return { total: nll, terms: { nll }, accStudent: accuracy(s.final, G) };
+        return { total: nll, terms: { nll }, accStudent: accuracy(s.final, G), candidates: s.final.shape[1] };
       }
       case 'kd': {
         const o = kdLoss(s.final, frozen.teacher!.final, G, mode.recipe); // (3.1) + (3.2)/(3.3)
-        return { total: o.total, terms: { nll: o.terms.nll, response: o.terms.response }, accStudent: accuracy(s.final, G), accTeacher: accuracy(frozen.teacher!.final, G) };
+        return {
+          total: o.total, terms: { nll: o.terms.nll, response: o.terms.response }, accStudent: accuracy(s.final, G), accTeacher: accuracy(frozen.teacher!.final, G),
+          candidates: Math.min(s.final.shape[1], frozen.teacher!.final.shape[1]), // the NLL runs on S_s cut to the teacher's shape
+        };
       }
       case 'lead': {
         const t = mode.recipe.joint
@@ -172,13 +233,19 @@ export class PhaseTrainer {
         const terms: Record<string, tf.Scalar> = { nll: o.terms.nll, response: o.terms.response, layer: o.terms.layer };
         if (o.terms.teacherNll) terms.teacher_nll = o.terms.teacherNll;
         if (o.terms.teacherResponse) terms.teacher_response = o.terms.teacherResponse;
-        return { total: o.total, terms, accStudent: accuracy(s.final, G), accTeacher: accuracy(t.final, G), layerWeights: o.layerWeights };
+        return {
+          total: o.total, terms, accStudent: accuracy(s.final, G), accTeacher: accuracy(t.final, G), layerWeights: o.layerWeights,
+          candidates: Math.min(s.final.shape[1], t.final.shape[1]),
+        };
       }
       case 'prod': {
         const o = prodLoss(s.final, frozen.teacher!.final, frozen.prev ?? null, G, mode.recipe); // (3.6)
         const terms: Record<string, tf.Scalar> = { nll: o.terms.nll, kd: o.terms.kd };
         if (o.terms.lwf) terms.lwf = o.terms.lwf;
-        return { total: o.total, terms, accStudent: accuracy(s.final, G), accTeacher: accuracy(frozen.teacher!.final, G) };
+        return {
+          total: o.total, terms, accStudent: accuracy(s.final, G), accTeacher: accuracy(frozen.teacher!.final, G),
+          candidates: Math.min(s.final.shape[1], frozen.teacher!.final.shape[1]),
+        };
       }
     }
   }
@@ -197,6 +264,7 @@ export class PhaseTrainer {
     let grads: tf.NamedTensorMap = {};
     for (let micro = 0; micro < settings.accumulate; micro++) {
       const batch = this.spec.sampler.next();
+      this.lastBatch = batch;
       const frozen = this.frozenScores(batch, pairs);
       try {
         const r = lossAndGrads(() => this.objective(batch, pairs, frozen), vars);
@@ -211,7 +279,7 @@ export class PhaseTrainer {
       }
     }
     if (acc) grads = acc.flush('mean');
-    const lr = this.lr(this.step);
+    const lr = this.lr(this.step) * this.lrScale;
     const gradNorm = this.studentOpt.step(grads, lr);
     if (this.teacherOpt) tf.dispose(this.teacherOpt.step(grads, lr * this.teacherLrScale));
     tf.dispose(Object.values(grads));
@@ -224,15 +292,24 @@ export class PhaseTrainer {
     const { settings } = this.spec;
     const emit = hooks.onEvent ?? (() => {});
     if (this.step === 0) emit({ type: 'phase', phase: this.spec.id, title: this.spec.title, totalSteps: settings.steps });
+    const warmupSteps = warmupStepsFor(settings.steps, settings.warmupFraction);
+    // Where a divergence goes back to before any logged step has proved healthy: the start.
+    if (!this.good) this.good = this.snapshot();
     while (!this.done) {
       if (hooks.signal?.aborted) throw new CancelledError(`${this.spec.title}: stopped at step ${this.step}`);
       if (hooks.shouldPause?.()) return 'paused';
+      const upcoming = this.step + 1;
+      const readsBack = this.isLogStep(upcoming) || this.isCheckpointStep(upcoming);
+      // The state before a logged step: healthy once that step's loss (computed from it) is.
+      let pre: Snapshot | null = readsBack ? this.snapshot() : null;
       const { outputs, gradNorm, lr, pairs } = this.trainStep();
       const step = this.step;
-      const isLog = step % settings.logEvery === 0 || step === settings.steps;
-      const isCheckpoint = settings.checkpointEvery > 0 && (step % settings.checkpointEvery === 0 || step === settings.steps);
+      const isLog = this.isLogStep(step);
+      const isCheckpoint = this.isCheckpointStep(step);
+      let cosine: tf.Scalar | null = null;
       try {
         if (isLog || isCheckpoint) {
+          cosine = this.batchCosine();
           // The only readbacks of a step, every logEvery steps: all scalars in one batch.
           const names = Object.keys(outputs.terms);
           const values = await Promise.all([
@@ -242,19 +319,22 @@ export class PhaseTrainer {
             outputs.accTeacher ? outputs.accTeacher.data() : Promise.resolve(null),
             gradNorm.data(),
             outputs.layerWeights ? outputs.layerWeights.data() : Promise.resolve(null),
+            cosine ? cosine.data() : Promise.resolve(null),
           ]);
           const total = values[0]![0];
           const losses: Record<string, number> = { total };
           names.forEach((n, i) => (losses[n] = values[1 + i]![0]));
-          const bad = Object.entries(losses).filter(([, v]) => !Number.isFinite(v));
-          if (bad.length > 0) {
-            throw new NonFiniteLossError(
-              `${this.spec.title}: the loss became non-finite at step ${step} (${bad.map(([k, v]) => `${k} = ${v}`).join(', ')}); ` +
-                'training stopped, the last checkpoint is intact. Try a lower learning rate or stronger clipping.',
-              { step, phase: this.spec.id, losses },
-            );
-          }
           const k = 1 + names.length;
+          const bad = Object.entries(losses).filter(([, v]) => !Number.isFinite(v));
+          const findings = this.health.observe({
+            step, loss: bad.length > 0 ? NaN : total, nll: losses.nll ?? total, candidates: outputs.candidates,
+            warmupSteps, totalSteps: settings.steps, meanCosine: values[k + 4] ? values[k + 4]![0] : undefined,
+          });
+          const divergence = findings.find((f) => f.kind === 'divergence');
+          if (divergence) {
+            this.recover(divergence, bad, losses, emit);
+            continue; // the restored state goes on from its own step; nothing of this one is kept
+          }
           const trainAcc: Partial<Record<ModelRole, number>> = { [this.role]: values[k]![0] };
           if (values[k + 1]) trainAcc.teacher = values[k + 1]![0];
           const ev: TrainEvent = {
@@ -269,9 +349,18 @@ export class PhaseTrainer {
             ev.lwfDrift = losses.lwf / (T * T);
           }
           emit(ev);
+          for (const f of findings) emit(this.healthEvent(f));
+          // This step's loss came from the state before it: that state is the new healthy one.
+          if (pre) {
+            disposeState(this.good);
+            this.good = pre;
+            pre = null;
+          }
         }
       } finally {
         tf.dispose([outputs as unknown as tf.TensorContainer, gradNorm]);
+        if (cosine) cosine.dispose();
+        if (pre) disposeState(pre);
       }
       if (hooks.onEval && settings.evalEvery > 0 && step % settings.evalEvery === 0 && step < settings.steps) await hooks.onEval(step);
       if (isCheckpoint && hooks.onCheckpoint) {
@@ -280,6 +369,101 @@ export class PhaseTrainer {
       }
     }
     return 'done';
+  }
+
+  private isLogStep(step: number): boolean {
+    return step % this.spec.settings.logEvery === 0 || step === this.spec.settings.steps;
+  }
+
+  private isCheckpointStep(step: number): boolean {
+    const every = this.spec.settings.checkpointEvery;
+    return every > 0 && (step % every === 0 || step === this.spec.settings.steps);
+  }
+
+  private healthEvent(f: HealthFinding): HealthEvent {
+    return { type: 'health', phase: this.spec.id, ...f };
+  }
+
+  /**
+   * A divergence at this logged step: go back to the last healthy state at half the learning
+   * rate, or, after HEALTH_RULES.maxRecoveries of those, stop with a named error.
+   */
+  private recover(f: HealthFinding, bad: [string, number][], losses: Record<string, number>, emit: (e: TrainEvent) => void): void {
+    const step = this.step;
+    const good = this.good!;
+    if (this.recoveries >= HEALTH_RULES.maxRecoveries) {
+      emit(this.healthEvent({ ...f, explanation: HEALTH_TEXT.divergence({ loss: f.numbers.loss, median: f.numbers.median, action: 'stop' }) }));
+      const tried = `, after ${this.recoveries} restarts from the last healthy state at ever lower learning rates (now ${this.lrScale}x)`;
+      if (bad.length > 0) {
+        throw new NonFiniteLossError(
+          `${this.spec.title}: the loss became non-finite at step ${step} (${bad.map(([k, v]) => `${k} = ${v}`).join(', ')})${tried}; ` +
+            'training stopped, the last checkpoint is intact. Try a lower learning rate or stronger clipping.',
+          { step, phase: this.spec.id, losses, recoveries: this.recoveries },
+        );
+      }
+      throw new TrainingDivergedError(
+        `${this.spec.title}: the loss blew up at step ${step} (${f.title})${tried}; ` +
+          'training stopped, the last checkpoint is intact. Try a lower learning rate, a longer warm-up or stronger clipping.',
+        { step, phase: this.spec.id, losses, recoveries: this.recoveries },
+      );
+    }
+    emit(this.healthEvent(f));
+    this.restoreSnapshot(good);
+    this.lrScale /= 2;
+    this.recoveries += 1;
+    this.health.rewind(good.step);
+    const n = { restoredTo: good.step, lrScale: this.lrScale, attempt: this.recoveries };
+    emit(this.healthEvent({
+      kind: 'recovery', step, title: `restored step ${good.step}, learning rate x${this.lrScale}`, explanation: HEALTH_TEXT.recovery(n), numbers: n,
+    }));
+  }
+
+  /** The phase's state on the device (clones, no readback). */
+  private snapshot(): Snapshot {
+    const clones = (m: RetrievalModel) => m.variables().map((v) => tf.keep(tf.clone(v.variable)));
+    return {
+      step: this.step,
+      weights: clones(this.spec.student),
+      teacherWeights: this.teacherOpt ? clones(this.spec.teacher!) : null,
+      opt: this.studentOpt.snapshot(),
+      teacherOpt: this.teacherOpt ? this.teacherOpt.snapshot() : null,
+      sampler: this.spec.sampler.getState(),
+      selector: this.selector?.state ?? null,
+      studentRng: this.spec.student.rngState,
+      teacherRng: this.spec.teacher?.rngState ?? null,
+    };
+  }
+
+  /** Back to a snapshot; it stays valid (a later divergence can come back to it again). */
+  private restoreSnapshot(s: Snapshot): void {
+    const assign = (m: RetrievalModel, ts: tf.Tensor[]) => m.variables().forEach((v, i) => v.variable.assign(ts[i]));
+    assign(this.spec.student, s.weights);
+    this.studentOpt.restoreSnapshot(s.opt);
+    if (this.teacherOpt && s.teacherWeights && s.teacherOpt) {
+      assign(this.spec.teacher!, s.teacherWeights);
+      this.teacherOpt.restoreSnapshot(s.teacherOpt);
+    }
+    this.spec.sampler.setState(s.sampler);
+    if (this.selector && s.selector) this.selector.state = s.selector;
+    this.spec.student.rngState = s.studentRng;
+    if (this.spec.teacher && s.teacherRng !== null) this.spec.teacher.rngState = s.teacherRng;
+    this.step = s.step;
+  }
+
+  /**
+   * Mean pairwise cosine of the trained model's embeddings of the last batch's queries and
+   * passages (one extra forward pass, inference mode, at logged steps only); null for a CE,
+   * which has no embeddings. -> scalar the caller disposes.
+   */
+  private batchCosine(): tf.Scalar | null {
+    const m = this.spec.student;
+    const batch = this.lastBatch;
+    if (m.config.kind === 'ce' || !batch) return null;
+    return tf.tidy(() => {
+      const q = embeddingRows(m.encodeQueries(batch.queries)); // [B, D]
+      const p = embeddingRows(m.encodePassages(batch.passages)); // [P, D]
+      return meanPairwiseCosine(tf.concat([q, p], 0)); // [B + P, D] -> scalar
+    });
   }
 
   /** The layer pairs used at the last step (LEAD). */
@@ -315,6 +499,8 @@ export class PhaseTrainer {
       teacherRng: this.spec.teacher?.rngState ?? null,
       studentOptStep: studentOpt.step,
       teacherOptStep,
+      lrScale: this.lrScale,
+      recoveries: this.recoveries,
     };
     return { state: state as unknown as Record<string, unknown>, tensors };
   }
@@ -344,9 +530,16 @@ export class PhaseTrainer {
     this.spec.student.rngState = st.studentRng;
     if (this.spec.teacher && st.teacherRng !== null) this.spec.teacher.rngState = st.teacherRng;
     this.step = st.step;
+    this.lrScale = st.lrScale ?? 1;
+    this.recoveries = st.recoveries ?? 0;
+    // The healthy state to go back to is taken again where the run continues.
+    if (this.good) disposeState(this.good);
+    this.good = null;
   }
 
   dispose(): void {
+    if (this.good) disposeState(this.good);
+    this.good = null;
     this.studentOpt.dispose();
     this.teacherOpt?.dispose();
   }
