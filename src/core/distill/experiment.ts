@@ -26,6 +26,7 @@ import { PhaseTrainer, type PhaseSpec } from '../train/trainer';
 import { tensorsUnder, type CheckpointContent } from '../train/checkpoint';
 import { layerProbe, layerKLEvent, distributionEvent, embeddingEvent } from '../train/probes';
 import type { MetricSet, TrainEvent } from '../train/events';
+import { summarizeHealth, type HealthRecord, type HealthSummary } from '../train/health';
 import {
   evaluateRankings,
   judgedQueries,
@@ -196,6 +197,8 @@ export interface RunResult {
   /** PROD: metrics after each stage. */
   stages?: { title: string; metrics: MetricSet }[];
   seconds: number;
+  /** Training health of the phases behind this result (train/health.ts); absent for BM25 and models not trained here. */
+  health?: HealthSummary;
 }
 
 export interface ExperimentHooks {
@@ -357,6 +360,10 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
         signal: hooks.signal,
         onEvent: (e) => {
           emit(e);
+          if (e.type === 'health') {
+            const { type: _type, ...record } = e;
+            health.push(record);
+          }
           if (e.type === 'step' && probeBatch && (e.step % probeEvery === 0 || e.step === e.totalSteps)) pendingProbe = e.step;
         },
         onCheckpoint: hooks.saveCheckpoint ? (c) => hooks.saveCheckpoint!(`phase:${spec.id}`, c) : undefined,
@@ -373,6 +380,8 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
     }
   };
   let pendingProbe: number | null = null;
+  /** Health events of the phases since the current result began (a teacher, or a recipe's stages). */
+  let health: HealthRecord[] = [];
   const check = () => {
     if (hooks.signal?.aborted) throw new CancelledError('experiment stopped');
   };
@@ -396,6 +405,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
         log(`${spec.name}: restored the trained weights from its checkpoint`);
       } else {
         log(`training ${spec.name} (${model.numParameters.toLocaleString()} parameters)`);
+        health = [];
         const settings = validateTrainSettings({ ...cfg.teacherTrain, ...spec.train });
         await runPhase({
           id: `teacher${i}`, title: `Train ${spec.name}`, mode: { kind: 'contrastive' }, settings,
@@ -409,7 +419,9 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
       teachers.push(model);
       teacherRankings.push(ev.rankings);
       emit({ type: 'eval', phase: `teacher${i}`, step: cfg.teacherTrain.steps, role: 'teacher', split: cfg.evalSplit, metrics: ev.metrics });
-      push(toResult(`teacher:${spec.name}`, cfg, corpus, ev.rankings, ev.result, t0));
+      const res = toResult(`teacher:${spec.name}`, cfg, corpus, ev.rankings, ev.result, t0);
+      if (!spec.pretrained && !done) res.health = summarizeHealth(health);
+      push(res);
     }
 
     // 4. Students.
@@ -423,6 +435,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
         continue;
       }
       t0 = Date.now();
+      health = [];
       const student = buildModel(cfg.student, sTok, studentSeed); // same initial weights for every recipe
       const extra: RetrievalModel[] = [];
       let stages: RunResult['stages'];
@@ -518,6 +531,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
         emit({ type: 'eval', phase: recipe.kind, step: cfg.studentTrain.steps, role: 'student', split: cfg.evalSplit, metrics: ev.metrics });
         const res = toResult(recipe.kind, cfg, corpus, ev.rankings, ev.result, t0);
         if (stages) res.stages = stages;
+        res.health = summarizeHealth(health);
         push(res);
       } finally {
         student.dispose();
