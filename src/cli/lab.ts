@@ -17,6 +17,7 @@ import { toTrecRun } from '../core/eval/trec';
 import { rankedIdsToTrec, summarize, resultsMarkdown } from './report';
 import { mergeFolders } from './merge';
 import type { StepEvent } from '../core/train/events';
+import { parityMain } from './parity';
 
 const HELP = `Distill Lab command line
 
@@ -49,14 +50,19 @@ Options
                         a software adapter only when forced). Default: self-checked choice
   --quiet               no progress bar
   --merge DIR,DIR,...   merge result folders (e.g. seeds run in parallel) into --out
-  -h, --help`;
+  -h, --help
+
+  npm run lab -- parity --help   the training step against a PyTorch twin (tools/parity/twin.py)`;
 
 function fail(msg: string): never {
   process.stderr.write(`error: ${msg}\n`);
   process.exit(1);
 }
 
+// `npm run lab -- parity ...` has options of its own (src/cli/parity.ts).
+const PARITY = process.argv[2] === 'parity';
 const { values: a } = parseArgs({
+  args: PARITY ? [] : undefined,
   options: {
     corpus: { type: 'string' },
     recipes: { type: 'string', default: 'bm25,baseline,kd,lead,prod' },
@@ -115,6 +121,7 @@ const onOff = (name: string): boolean | undefined => {
 };
 
 async function main(): Promise<void> {
+  if (PARITY) return parityMain(process.argv.slice(3));
   if (a.help) {
     console.log(HELP);
     return;

@@ -1,0 +1,639 @@
+// `npm run lab -- parity --recipe R --kind K --steps N --out FILE [--backend wasm|cpu]`
+//
+// Step-for-step parity of the lab's training with a PyTorch twin (tools/parity/twin.py,
+// written from ../shared/spec/algorithms.md, run in float64 by Debian's /usr/bin/python3):
+//  1. a tiny teacher and student (dropout off) and a seeded batch sampler on a synthetic world;
+//  2. the lab's own PhaseTrainer runs N steps (logEvery 1), a recording sampler keeping every
+//     batch; every loss term, the gradient norm, the lr and LEAD's layer pairs come from its
+//     step events, the final weights from the models;
+//  3. a dump folder gets the initial weights (safetensors), the exact token ids / masks /
+//     segment ids each model read at each step, the layer pairs, the loss knobs and the
+//     optimiser and schedule constants (the lab's choices where the spec leaves them open);
+//  4. the twin replays the steps and writes its losses, gradient norms and final weights;
+//  5. the comparison: every per-step total loss within 1e-3 relative, every term too, and
+//     the final weights within 1e-3 (max |w_lab - w_torch| / max |w_torch| per tensor).
+// Report JSON (stable fields): {recipe, kind, steps, lab_loss, torch_loss, max_rel_loss,
+// max_rel_weight, ...}; the learning curves of both sides as an SVG and a markdown table next
+// to it. Recipes: baseline, kd, lead (joint), lead-frozen, prod (one stage with LwF).
+// Kinds: de (mean pooling, cosine / 0.05: the lab's new default DE), de-cls (plain [CLS] dot),
+// de-max (max pooling, normalised, dot / 0.1), cb (ColBERT with projection), ce.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { generateWorld } from '../core/data/world';
+import { defaultRecipe, validateTrainSettings, type TrainSettings } from '../core/distill/recipes';
+import { DistillLabError } from '../core/errors';
+import { RetrievalModel, type ModelBatch } from '../core/model/retriever';
+import type { ModelConfigInput, ModelKind } from '../core/model/config';
+import { parseSafetensors, tensorToFloat32, writeSafetensors } from '../core/model/safetensors';
+import { trainHashedWord } from '../core/text/tokenizerHashed';
+import { trainWordPiece } from '../core/text/wordpieceTrainer';
+import type { PaddedBatch, Tokenizer } from '../core/text/tokenizerBase';
+import { BatchSampler, buildExamples, docText, type Batch } from '../core/train/examples';
+import { AdamW } from '../core/train/optimizer';
+import { warmupStepsFor } from '../core/train/schedule';
+import { PhaseTrainer, type PhaseMode, type PhaseSpec } from '../core/train/trainer';
+import type { StepEvent } from '../core/train/events';
+import { writeCurves } from './parityReport';
+
+export const PARITY_RECIPES = ['baseline', 'kd', 'lead', 'lead-frozen', 'prod'] as const;
+export type ParityRecipe = (typeof PARITY_RECIPES)[number];
+export const PARITY_KINDS = ['de', 'de-cls', 'de-max', 'cb', 'ce'] as const;
+export type ParityKind = (typeof PARITY_KINDS)[number];
+
+/** Debian's interpreter, where apt's python3-torch lives (a pyenv python3 on PATH may not see it). */
+export const DEFAULT_PYTHON = '/usr/bin/python3';
+export const TWIN_SCRIPT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../tools/parity/twin.py');
+export const INSTALL_TORCH = 'apt-get install -y python3-torch libopenblas0-pthread (Debian\'s torch 1.13), then run the twin with /usr/bin/python3';
+
+/** Every per-step total loss and term, and every final weight tensor, within this relative error. */
+export const PARITY_TOLERANCE = { loss: 1e-3, weight: 1e-3 } as const;
+
+/** PyTorch is missing (or the twin failed to run). */
+export class TwinUnavailableError extends DistillLabError {
+  override name = 'TwinUnavailableError';
+}
+
+export interface ParityOptions {
+  recipe: ParityRecipe;
+  kind: ParityKind;
+  steps: number;
+  /** Peak learning rate (default 2e-3). */
+  lr?: number;
+  /** Queries per batch B (default 4) and hard negatives per query (default 3: G = 4). */
+  batchSize?: number;
+  negatives?: number;
+  /** Seed of the world, the models and the sampler (default 1). */
+  seed?: number;
+  /** Std of the initial weight matrices (default 0.2 for both; see INIT_STD). */
+  init?: { student?: number; teacher?: number };
+}
+
+export interface ParityReport {
+  recipe: ParityRecipe;
+  kind: ParityKind;
+  steps: number;
+  backend: string;
+  lab_precision: 'float32';
+  twin_precision: string;
+  torch_version: string;
+  pass: boolean;
+  tolerance: typeof PARITY_TOLERANCE;
+  lab_loss: number[];
+  torch_loss: number[];
+  max_rel_loss: number;
+  max_rel_weight: number;
+  /** The tensor (model/name) where max_rel_weight was found. */
+  max_rel_weight_tensor: string;
+  /** Per loss term: both series and the largest relative error (over max(|torch|, 1e-3 |torch total|)). */
+  terms: Record<string, { lab: number[]; torch: number[]; max_rel: number }>;
+  grad_norm: { lab: number[]; torch: number[]; max_rel: number };
+  /** Joint LEAD: the teacher's pre-clip gradient norm (the lab's events carry the student's only). */
+  grad_norm_teacher_torch?: number[];
+  lr: { lab: number[]; torch: number[]; max_abs: number };
+  layer_pairs?: [number, number][][];
+  layer_weights?: { lab: number[][]; torch: number[][]; max_abs: number };
+  /** Per model and tensor: max |w_lab - w_torch| / max |w_torch| (zero-gradient tensors left out). */
+  weights: Record<string, Record<string, number>>;
+  /**
+   * Tensors whose gradient is zero in exact arithmetic (the float64 twin's stays at rounding
+   * level: attention key biases, which the softmax over keys ignores; a CE's classifier bias and
+   * last LayerNorm bias, which shift a whole group's scores alike). They change no score, so no
+   * loss; float32 rounding gives them gradients of ~1e-10 that Adam's normalisation turns into
+   * steps, so they are not compared: "model/name" -> the lab's drift max |w_lab - w_init|.
+   */
+  zero_gradient_tensors: Record<string, number>;
+  /** The first step and term (or weights:<tensor>) beyond tolerance; null when none. */
+  first_mismatch: { step: number; term: string; lab: number; torch: number; rel: number } | null;
+  setup: Record<string, unknown>;
+  seconds: { lab: number; twin: number };
+  dump_dir: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// PyTorch
+
+/** Is torch importable by `python`? {ok, message}: the message says how to install it when not. */
+export function torchStatus(python = DEFAULT_PYTHON): { ok: boolean; version?: string; message: string } {
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').at(-1) ?? `exit ${r.status}`;
+    return { ok: false, message: `PyTorch is not available to ${python} (${why}). Install it with: ${INSTALL_TORCH}` };
+  }
+  const version = r.stdout.trim();
+  return { ok: true, version, message: `torch ${version} (${python})` };
+}
+
+/** Runs the twin over dump folders (one process: torch's import costs ~2 s). */
+export function runTwin(dumpDirs: string[], python = DEFAULT_PYTHON): number {
+  const st = torchStatus(python);
+  if (!st.ok) throw new TwinUnavailableError(st.message);
+  const t0 = performance.now();
+  const r = spawnSync(python, [TWIN_SCRIPT, ...dumpDirs], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error || r.status !== 0) {
+    throw new TwinUnavailableError(`the PyTorch twin failed (${python} ${TWIN_SCRIPT}): ${r.error?.message ?? r.stderr}`);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+// ---------------------------------------------------------------------------------------
+// The lab side
+
+/** The sampler the trainer reads, keeping every batch it hands out. */
+class RecordingSampler extends BatchSampler {
+  readonly batches: Batch[] = [];
+  override next(): Batch {
+    const b = super.next();
+    this.batches.push(b);
+    return b;
+  }
+}
+
+/**
+ * Std of the initial weights. At BERT's 0.02 a tiny model trained from scratch scores every
+ * passage nearly alike: its gradients are differences of nearly equal numbers, and float32
+ * rounding alone (PyTorch float32 against float64) moves some weights by 1e-2 relative within
+ * 10 steps. At 0.2 the scores differ from the first step and the comparison measures the math.
+ */
+export const INIT_STD = 0.2;
+
+/** DE pooling/similarity fields per kind (ModelConfig's, set only for DE kinds). */
+const DE_OPTIONS: Record<string, { student: Record<string, unknown>; teacher: Record<string, unknown> }> = {
+  de: {
+    student: { pooling: 'mean', similarity: 'cosine', scoreTemperature: 0.05 },
+    teacher: { pooling: 'mean', normalize: true, similarity: 'cosine', scoreTemperature: 0.05 },
+  },
+  'de-cls': { student: {}, teacher: {} },
+  'de-max': {
+    student: { pooling: 'max', normalize: true, similarity: 'dot', scoreTemperature: 0.1 },
+    teacher: { pooling: 'max', similarity: 'cosine', scoreTemperature: 0.1 },
+  },
+};
+
+function modelKind(kind: ParityKind): ModelKind {
+  return kind.startsWith('de') ? 'de' : (kind as ModelKind);
+}
+
+/** Tiny models of two sizes: the student 2 x 16 (hashed words), the teacher 3 x 24 (WordPiece). */
+function modelConfig(kind: ParityKind, role: 'student' | 'teacher', tok: Tokenizer, seed: number, init?: number): ModelConfigInput {
+  const k = modelKind(kind);
+  const size = role === 'student' ? { layers: 2, hidden: 16, heads: 2, ffn: 32 } : { layers: 3, hidden: 24, heads: 4, ffn: 48 };
+  const cfg: Record<string, unknown> = {
+    kind: k,
+    ...size,
+    vocabSize: tok.vocabSize,
+    maxPositions: 64,
+    maxQueryLen: 12,
+    maxPassageLen: 24,
+    dropout: { hidden: 0, attention: 0 },
+    initializerRange: init ?? INIT_STD,
+    initSeed: seed * 10 + (role === 'student' ? 1 : 2),
+  };
+  if (k === 'cb') cfg.colbertDim = role === 'student' ? 8 : 12;
+  if (k === 'de') Object.assign(cfg, DE_OPTIONS[kind][role]);
+  return cfg as unknown as ModelConfigInput;
+}
+
+function phaseMode(recipe: ParityRecipe): PhaseMode {
+  switch (recipe) {
+    case 'baseline':
+      return { kind: 'contrastive' };
+    case 'kd':
+      return { kind: 'kd', recipe: defaultRecipe('kd') };
+    case 'lead':
+    case 'lead-frozen':
+      // resampleEvery 4: several layer-pair draws even in a short run
+      return { kind: 'lead', recipe: { ...defaultRecipe('lead'), resampleEvery: 4, joint: recipe === 'lead' } };
+    case 'prod':
+      return { kind: 'prod', recipe: defaultRecipe('prod'), lwf: true };
+  }
+}
+
+/** The knobs of the phase's loss, as the twin reads them (dump.json "recipe"). */
+function recipeKnobs(mode: PhaseMode): Record<string, unknown> {
+  switch (mode.kind) {
+    case 'contrastive':
+      return { kind: 'baseline' };
+    case 'kd': {
+      const r = mode.recipe;
+      return { kind: 'kd', form: r.form, temperature: r.temperature, wStudent: r.wStudent, wResponse: r.wResponse };
+    }
+    case 'lead': {
+      const r = mode.recipe;
+      return {
+        kind: 'lead', joint: r.joint, k: r.k, selection: r.selection, resampleEvery: r.resampleEvery, tau: r.tau,
+        layerTemperature: r.layerTemperature, reweight: r.reweight, wLayer: r.wLayer, wStudent: r.wStudent,
+        wResponse: r.wResponse, wTeacher: r.wTeacher,
+      };
+    }
+    case 'prod': {
+      const r = mode.recipe;
+      return { kind: 'prod', lwf: mode.lwf, temperature: r.temperature, wCe: r.wCe, wKd: r.wKd, wLwf: r.wLwf };
+    }
+  }
+}
+
+/** One padded sequence batch as the twin reads it; typeIds null = all zeros (DE/CB). */
+function seqJson(b: PaddedBatch, withTypes: boolean) {
+  return {
+    n: b.n,
+    t: b.t,
+    ids: Array.from(b.ids),
+    mask: Array.from(b.mask),
+    type_ids: withTypes ? Array.from(b.typeIds) : new Array<number>(b.n * b.t).fill(0),
+  };
+}
+
+function batchJson(b: ModelBatch) {
+  if (b.kind === 'pairs') return { kind: 'pairs', pairs: seqJson(b.pairs, true), batch_size: b.batchSize, group_size: b.groupSize };
+  return { kind: 'separate', queries: seqJson(b.queries, false), passages: seqJson(b.passages, false) };
+}
+
+async function saveWeights(model: RetrievalModel, file: string): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  const w = await model.readWeights();
+  writeFileSync(file, writeSafetensors([...w].map(([name, t]) => ({ name, shape: t.shape, data: t.data }))));
+  return w;
+}
+
+interface LabRecord {
+  backend: string;
+  seconds: number;
+  steps: { step: number; lr: number; losses: Record<string, number>; gradNorm: number; layerPairs?: [number, number][]; layerWeights?: number[] }[];
+}
+
+/**
+ * The lab side of one parity run: builds the models, trains them with the real PhaseTrainer on
+ * the current tfjs backend, writes dump.json, the initial weights, lab.json and the lab's final
+ * weights into `dumpDir`.
+ */
+export async function runLabSide(opts: ParityOptions, dumpDir: string): Promise<void> {
+  mkdirSync(dumpDir, { recursive: true });
+  const seed = opts.seed ?? 1;
+  const corpus = generateWorld({ preset: 'easy', seed, entities: 60, train: 80, dev: 10, test: 10 });
+  const texts = [...corpus.docs.map(docText), ...corpus.queries.map((q) => q.text)];
+  const tTok = trainWordPiece(texts, 400).tokenizer;
+  const sTok = trainHashedWord(texts, 300);
+  const mode = phaseMode(opts.recipe);
+  const student = RetrievalModel.create(modelConfig(opts.kind, 'student', sTok, seed, opts.init?.student), sTok);
+  const teacher = mode.kind === 'contrastive' ? undefined : RetrievalModel.create(modelConfig(opts.kind, 'teacher', tTok, seed, opts.init?.teacher), tTok);
+  const previous = mode.kind === 'prod' && mode.lwf ? student.clone() : undefined;
+  try {
+    await saveWeights(student, path.join(dumpDir, 'student.safetensors'));
+    if (teacher) await saveWeights(teacher, path.join(dumpDir, 'teacher.safetensors'));
+    const B = opts.batchSize ?? 4;
+    const negatives = opts.negatives ?? 3;
+    const settings: TrainSettings = validateTrainSettings({
+      steps: opts.steps, batchSize: B, negatives, lr: opts.lr ?? 2e-3, warmupFraction: 0.1, weightDecay: 0.01, clipNorm: 1.0,
+      accumulate: 1, checkpointEvery: 0, evalEvery: 0, logEvery: 1,
+    });
+    const sampler = new RecordingSampler(corpus, buildExamples(corpus), new Map(), B, 1 + negatives, seed * 7);
+    const spec: PhaseSpec = { id: 'parity', title: `parity ${opts.recipe} ${opts.kind}`, mode, settings, student, teacher, previous, sampler, seed: seed * 11 };
+    const events: StepEvent[] = [];
+    const t0 = performance.now();
+    const trainer = new PhaseTrainer(spec);
+    try {
+      await trainer.run({ onEvent: (e) => e.type === 'step' && events.push(e) });
+    } finally {
+      trainer.dispose();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (events.length !== opts.steps || sampler.batches.length !== opts.steps) {
+      throw new Error(`parity: ${events.length} step events and ${sampler.batches.length} batches for ${opts.steps} steps`);
+    }
+    await saveWeights(student, path.join(dumpDir, 'lab_student.safetensors'));
+    const joint = mode.kind === 'lead' && mode.recipe.joint;
+    if (joint) await saveWeights(teacher!, path.join(dumpDir, 'lab_teacher.safetensors'));
+
+    // The optimiser's constants as the trainer builds it (defaults the spec leaves open).
+    const probe = new AdamW([], { weightDecay: settings.weightDecay, clipNorm: settings.clipNorm });
+    const teacherLr = mode.kind === 'lead' && mode.recipe.joint ? mode.recipe.teacherLr : null;
+    const dump = {
+      format: 'distill-lab parity dump 1',
+      parity_recipe: opts.recipe,
+      kind: opts.kind,
+      recipe: recipeKnobs(mode),
+      student: { config: student.config },
+      teacher: teacher ? { config: teacher.config } : null,
+      constants: { attention_mask_bias: -1e4 },
+      optimizer: {
+        name: 'AdamW', beta1: probe.beta1, beta2: probe.beta2, eps: probe.eps, weight_decay: probe.weightDecay,
+        clip_norm: probe.clipNorm, clip_eps: 1e-6, clip_scope: 'per_model',
+        no_decay: 'names ending in .bias or containing LayerNorm',
+      },
+      schedule: {
+        kind: 'linear_warmup_then_linear_decay', peak_lr: settings.lr, warmup_fraction: settings.warmupFraction,
+        warmup_steps: warmupStepsFor(settings.steps, settings.warmupFraction), total_steps: settings.steps,
+        formula: 'lr(s) = peak * (s < w ? s / max(1, w) : max(0, (total - s) / max(1, total - w))), s 0-based; w = floor(fraction * total)',
+      },
+      teacher_lr_scale: teacherLr ? teacherLr / settings.lr : 1,
+      lab_lr: events.map((e) => e.lr),
+      steps: sampler.batches.map((b, i) => {
+        const G = b.groupSize;
+        const ev = events[i];
+        return {
+          group_size: G,
+          student: batchJson(student.tokenize(b.queries, b.passages, G)),
+          ...(teacher ? { teacher: batchJson(teacher.tokenize(b.queries, b.passages, G)) } : {}),
+          pairs: ev.layerPairs ? { student: ev.layerPairs.map((p) => p[0]), teacher: ev.layerPairs.map((p) => p[1]) } : null,
+        };
+      }),
+    };
+    writeFileSync(path.join(dumpDir, 'dump.json'), JSON.stringify(dump));
+    const lab: LabRecord = {
+      backend: tf.getBackend(),
+      seconds,
+      steps: events.map((e) => ({
+        step: e.step, lr: e.lr, losses: e.losses, gradNorm: e.gradNorm ?? NaN,
+        ...(e.layerPairs ? { layerPairs: e.layerPairs } : {}),
+        ...(e.layerWeights ? { layerWeights: e.layerWeights } : {}),
+      })),
+    };
+    writeFileSync(path.join(dumpDir, 'lab.json'), JSON.stringify(lab));
+  } finally {
+    student.dispose();
+    teacher?.dispose();
+    previous?.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The comparison
+
+interface TwinRecord {
+  precision: string;
+  torch_version: string;
+  zero_gradient?: Record<string, string[]>;
+  steps: { step: number; total: number; terms: Record<string, number>; grad_norm: number; grad_norm_teacher?: number; lr: number; layer_weights?: number[] }[];
+}
+
+function readTensors(file: string): Map<string, Float32Array> {
+  const f = parseSafetensors(new Uint8Array(readFileSync(file)));
+  const out = new Map<string, Float32Array>();
+  for (const e of f.entries) out.set(e.name, tensorToFloat32(f, e));
+  return out;
+}
+
+/** max |a - b| / max |b| over one tensor (0 when both are all zero). */
+export function tensorRelError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  if (!Number.isFinite(diff)) return Infinity;
+  return scale > 0 ? diff / scale : diff;
+}
+
+/** Relative error of a loss value against the twin's, floored at `floor`. */
+function relErr(lab: number, torch: number, floor: number): number {
+  if (!Number.isFinite(lab) || !Number.isFinite(torch)) return Infinity;
+  return Math.abs(lab - torch) / Math.max(Math.abs(torch), floor);
+}
+
+/** Compares the lab's record with the twin's in a dump folder both sides have written. */
+export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }): ParityReport {
+  const dump = JSON.parse(readFileSync(path.join(dumpDir, 'dump.json'), 'utf8')) as {
+    parity_recipe: ParityRecipe; kind: ParityKind; recipe: { kind: string; joint?: boolean }; student: { config: unknown }; teacher: { config: unknown } | null;
+    optimizer: unknown; schedule: unknown; teacher_lr_scale: number;
+  };
+  const lab = JSON.parse(readFileSync(path.join(dumpDir, 'lab.json'), 'utf8')) as LabRecord;
+  const twin = JSON.parse(readFileSync(path.join(dumpDir, 'torch.json'), 'utf8')) as TwinRecord;
+  const n = lab.steps.length;
+  if (twin.steps.length !== n) throw new Error(`parity: the lab ran ${n} steps, the twin ${twin.steps.length}`);
+  const tol = PARITY_TOLERANCE;
+  let first: ParityReport['first_mismatch'] = null;
+  const flag = (step: number, term: string, l: number, t: number, rel: number, limit: number) => {
+    if (!(rel <= limit) && first === null) first = { step, term, lab: l, torch: t, rel };
+  };
+
+  const labLoss = lab.steps.map((s) => s.losses.total);
+  const torchLoss = twin.steps.map((s) => s.total);
+  const termNames = Object.keys(lab.steps[0]?.losses ?? {}).filter((k) => k !== 'total');
+  for (const k of Object.keys(twin.steps[0]?.terms ?? {})) if (!termNames.includes(k)) termNames.push(k);
+  const terms: ParityReport['terms'] = {};
+  for (const name of termNames) terms[name] = { lab: [], torch: [], max_rel: 0 };
+  let maxRelLoss = 0;
+  for (let i = 0; i < n; i++) {
+    const step = i + 1;
+    const tTotal = torchLoss[i];
+    const rel = relErr(labLoss[i], tTotal, 1e-6);
+    maxRelLoss = Math.max(maxRelLoss, rel);
+    flag(step, 'total', labLoss[i], tTotal, rel, tol.loss);
+    for (const name of termNames) {
+      const l = lab.steps[i].losses[name] ?? NaN;
+      const t = twin.steps[i].terms[name] ?? NaN;
+      const r = relErr(l, t, Math.max(1e-3 * Math.abs(tTotal), 1e-9));
+      const e = terms[name];
+      e.lab.push(l);
+      e.torch.push(t);
+      e.max_rel = Math.max(e.max_rel, r);
+      flag(step, name, l, t, r, tol.loss);
+    }
+  }
+
+  const gLab = lab.steps.map((s) => s.gradNorm);
+  const gTorch = twin.steps.map((s) => s.grad_norm);
+  const gradRel = gLab.reduce((m, g, i) => Math.max(m, relErr(g, gTorch[i], 1e-6)), 0);
+  const lrLab = lab.steps.map((s) => s.lr);
+  const lrTorch = twin.steps.map((s) => s.lr);
+  const lrAbs = lrLab.reduce((m, v, i) => Math.max(m, Math.abs(v - lrTorch[i])), 0);
+
+  const weights: ParityReport['weights'] = {};
+  const zeroGrad: ParityReport['zero_gradient_tensors'] = {};
+  let maxRelWeight = 0;
+  let worstTensor = '';
+  const models = dump.recipe.kind === 'lead' && dump.recipe.joint ? ['student', 'teacher'] : ['student'];
+  for (const m of models) {
+    const a = readTensors(path.join(dumpDir, `lab_${m}.safetensors`));
+    const b = readTensors(path.join(dumpDir, `torch_${m}.safetensors`));
+    const init = readTensors(path.join(dumpDir, `${m}.safetensors`));
+    const zero = new Set(twin.zero_gradient?.[m] ?? []);
+    weights[m] = {};
+    for (const [name, tb] of b) {
+      const ta = a.get(name);
+      const t0 = init.get(name);
+      if (zero.has(name) && ta && t0) {
+        zeroGrad[`${m}/${name}`] = ta.reduce((mx, v, i) => Math.max(mx, Math.abs(v - t0[i])), 0);
+        continue;
+      }
+      const rel = ta && ta.length === tb.length ? tensorRelError(ta, tb) : Infinity;
+      weights[m][name] = rel;
+      if (worstTensor === '' || !(rel <= maxRelWeight)) {
+        maxRelWeight = rel;
+        worstTensor = `${m}/${name}`;
+      }
+    }
+    for (const name of a.keys()) if (!b.has(name) && !zero.has(name)) weights[m][name] = Infinity;
+  }
+  for (const m of models) {
+    for (const [name, rel] of Object.entries(weights[m])) flag(n, `weights:${m}/${name}`, rel, 0, rel, tol.weight);
+  }
+
+  const report: ParityReport = {
+    recipe: dump.parity_recipe,
+    kind: dump.kind,
+    steps: n,
+    backend: lab.backend,
+    lab_precision: 'float32',
+    twin_precision: twin.precision,
+    torch_version: twin.torch_version,
+    pass: maxRelLoss <= tol.loss && maxRelWeight <= tol.weight && first === null,
+    tolerance: tol,
+    lab_loss: labLoss,
+    torch_loss: torchLoss,
+    max_rel_loss: maxRelLoss,
+    max_rel_weight: maxRelWeight,
+    max_rel_weight_tensor: worstTensor,
+    terms,
+    grad_norm: { lab: gLab, torch: gTorch, max_rel: gradRel },
+    lr: { lab: lrLab, torch: lrTorch, max_abs: lrAbs },
+    weights,
+    zero_gradient_tensors: zeroGrad,
+    first_mismatch: first,
+    setup: {
+      student: dump.student.config, teacher: dump.teacher?.config ?? null, recipe: dump.recipe,
+      optimizer: dump.optimizer, schedule: dump.schedule, teacher_lr_scale: dump.teacher_lr_scale,
+    },
+    seconds: { lab: Number.isFinite(seconds.lab) ? seconds.lab : lab.seconds, twin: seconds.twin },
+    dump_dir: dumpDir,
+  };
+  if (twin.steps.some((s) => s.grad_norm_teacher !== undefined)) report.grad_norm_teacher_torch = twin.steps.map((s) => s.grad_norm_teacher ?? NaN);
+  if (lab.steps.some((s) => s.layerPairs)) {
+    report.layer_pairs = lab.steps.map((s) => s.layerPairs ?? []);
+    const wl = lab.steps.map((s) => s.layerWeights ?? []);
+    const wt = twin.steps.map((s) => s.layer_weights ?? []);
+    const maxAbs = wl.reduce((m, row, i) => row.reduce((mm, v, j) => Math.max(mm, Math.abs(v - (wt[i][j] ?? NaN)) || 0), m), 0);
+    report.layer_weights = { lab: wl, torch: wt, max_abs: maxAbs };
+  }
+  return report;
+}
+
+/** Both sides of one recipe x kind, then the comparison. The current tfjs backend runs the lab. */
+export async function runParity(opts: ParityOptions & { dumpDir?: string; python?: string }): Promise<ParityReport> {
+  const st = torchStatus(opts.python);
+  if (!st.ok) throw new TwinUnavailableError(st.message);
+  const dir = opts.dumpDir ?? mkdtempSync(path.join(os.tmpdir(), `parity-${opts.recipe}-${opts.kind}-`));
+  const t0 = performance.now();
+  await runLabSide(opts, dir);
+  const labSeconds = (performance.now() - t0) / 1000;
+  const twinSeconds = runTwin([dir], opts.python);
+  return compareParity(dir, { lab: labSeconds, twin: twinSeconds });
+}
+
+// ---------------------------------------------------------------------------------------
+// Command line
+
+const HELP = `npm run lab -- parity: the lab's training step against a PyTorch twin (float64)
+
+  npm run lab -- parity --recipe lead --kind de --steps 100 --out out/parity/lead-de.json
+  npm run lab -- parity --recipe all --kind all --steps 100 --backend wasm --out out/parity/wasm
+
+Options
+  --recipe R     ${PARITY_RECIPES.join(', ')}, a comma list, or all
+  --kind K       ${PARITY_KINDS.join(', ')}, a comma list, or all (de: mean pooling, cosine / 0.05)
+  --steps N      optimiser steps (default 100)
+  --out PATH     the report JSON (one run) or a folder (several: one JSON each, summary.md/.json)
+  --backend B    wasm or cpu (default wasm); webgpu runs on Node WebGPU when an adapter exists
+  --lr X         peak learning rate (default 2e-3)
+  --seed N       world, models and sampler seed (default 1)
+  --python PATH  interpreter with torch (default ${DEFAULT_PYTHON})
+  --keep         keep the dump folders (printed)`;
+
+function pick<T extends string>(value: string, all: readonly T[], what: string): T[] {
+  if (value === 'all') return [...all];
+  const out = value.split(',').map((s) => s.trim()) as T[];
+  for (const v of out) if (!all.includes(v)) throw new Error(`unknown ${what} "${v}" (use ${all.join(', ')} or all)`);
+  return out;
+}
+
+/** One row per report: the table docs/parity.md shows. */
+export function summaryMarkdown(reports: ParityReport[]): string {
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
+  const rows = reports.map(
+    (r) => `| ${r.recipe} | ${r.kind} | ${r.backend} | ${r.steps} | ${fmt(r.max_rel_loss)} | ${fmt(r.max_rel_weight)} | ${fmt(r.grad_norm.max_rel)} | ${r.pass ? 'pass' : `FAIL (${r.first_mismatch ? `step ${r.first_mismatch.step}, ${r.first_mismatch.term}` : 'tolerance'})`} |`,
+  );
+  return ['| recipe | kind | backend | steps | max_rel_loss | max_rel_weight | max_rel_grad_norm | result |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+/** `npm run lab -- parity ...`; argv without the `parity` word. Sets process.exitCode 1 on a failed comparison. */
+export async function parityMain(argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      recipe: { type: 'string', default: 'lead' },
+      kind: { type: 'string', default: 'de' },
+      steps: { type: 'string', default: '100' },
+      out: { type: 'string' },
+      backend: { type: 'string', default: 'wasm' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      python: { type: 'string', default: DEFAULT_PYTHON },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (v.help) {
+    console.log(HELP);
+    return;
+  }
+  const recipes = pick(v.recipe, PARITY_RECIPES, 'recipe');
+  const kinds = pick(v.kind, PARITY_KINDS, 'kind');
+  const steps = Number(v.steps);
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be an integer >= 1, got ${v.steps}`);
+  const lr = v.lr === undefined ? undefined : Number(v.lr);
+  const seed = v.seed === undefined ? undefined : Number(v.seed);
+  const st = torchStatus(v.python);
+  if (!st.ok) throw new TwinUnavailableError(st.message);
+  const { setupNodeBackend } = await import('./backend');
+  const info = await setupNodeBackend(v.backend);
+  if (tf.getBackend() !== v.backend) {
+    throw new Error(`--backend ${v.backend} is not usable here: the lab chose ${tf.getBackend()} (${info.choice.reasons.at(-1)})`);
+  }
+  const several = recipes.length * kinds.length > 1;
+  const outDir = v.out ? (several ? path.resolve(v.out) : path.dirname(path.resolve(v.out))) : null;
+  if (outDir) mkdirSync(outDir, { recursive: true });
+  process.stderr.write(`parity on ${tf.getBackend()} against ${st.message}, ${steps} steps\n`);
+  const dirs: { recipe: ParityRecipe; kind: ParityKind; dir: string; lab: number }[] = [];
+  for (const recipe of recipes) {
+    for (const kind of kinds) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), `parity-${recipe}-${kind}-`));
+      const t0 = performance.now();
+      await runLabSide({ recipe, kind, steps, lr, seed }, dir);
+      dirs.push({ recipe, kind, dir, lab: (performance.now() - t0) / 1000 });
+      process.stderr.write(`  lab ${recipe} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+  }
+  const twinSeconds = runTwin(dirs.map((d) => d.dir), v.python);
+  const reports = dirs.map((d) => compareParity(d.dir, { lab: d.lab, twin: twinSeconds / dirs.length }));
+  for (const r of reports) {
+    process.stderr.write(
+      `  ${r.pass ? 'pass' : 'FAIL'} ${r.recipe} ${r.kind}: max_rel_loss ${r.max_rel_loss.toExponential(2)}, max_rel_weight ${r.max_rel_weight.toExponential(2)}` +
+        (r.first_mismatch ? `; first mismatch at step ${r.first_mismatch.step}: ${r.first_mismatch.term}` : '') + '\n',
+    );
+    if (outDir) {
+      const file = several ? path.join(outDir, `${r.recipe}-${r.kind}.json`) : path.resolve(v.out!);
+      writeFileSync(file, JSON.stringify(r, null, 1));
+      writeCurves(r, file);
+    }
+  }
+  const md = summaryMarkdown(reports);
+  if (outDir && several) {
+    writeFileSync(path.join(outDir, 'summary.md'), md);
+    writeFileSync(
+      path.join(outDir, 'summary.json'),
+      JSON.stringify(reports.map((r) => ({ recipe: r.recipe, kind: r.kind, backend: r.backend, steps: r.steps, pass: r.pass, max_rel_loss: r.max_rel_loss, max_rel_weight: r.max_rel_weight, max_rel_grad_norm: r.grad_norm.max_rel, first_mismatch: r.first_mismatch })), null, 1),
+    );
+  }
+  process.stdout.write(md);
+  if (v.keep) process.stderr.write(`dumps kept in:\n${dirs.map((d) => `  ${d.dir}`).join('\n')}\n`);
+  if (reports.some((r) => !r.pass)) process.exitCode = 1;
+}
