@@ -5,7 +5,8 @@
 // prints the table. Exit status 1 on any error, with the reason.
 //
 // results.json: {"corpus", "split", "runs": [{"recipe", "seed", "metrics": {"mrr@10",
-// "ndcg@10", "recall@100", ...}, ...}], ...}
+// "ndcg@10", "recall@100", ...}, "health": {"events": [...], "recovered", "collapsed",
+// "diverged", "stalled"}, ...}], ...}. Health events are also printed as they happen.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,7 @@ import { setupNodeBackend } from './backend';
 import { defaultExperiment, runExperiment, type ExperimentConfig, type RunResult } from '../core/distill/experiment';
 import { defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind } from '../core/distill/recipes';
 import { toTrecRun } from '../core/eval/trec';
-import { rankedIdsToTrec, summarize, resultsMarkdown } from './report';
+import { formatHealthEvent, rankedIdsToTrec, summarize, resultsMarkdown } from './report';
 import { mergeFolders } from './merge';
 import type { StepEvent } from '../core/train/events';
 import { parityMain } from './parity';
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
         split,
         backend: info.backend,
         command: `npm run lab -- ${process.argv.slice(2).join(' ')}`,
-        runs: all.map((r) => ({ recipe: r.recipe, seed: r.seed, metrics: r.metrics, stages: r.stages, seconds: r.seconds })),
+        runs: all.map((r) => ({ recipe: r.recipe, seed: r.seed, metrics: r.metrics, stages: r.stages, seconds: r.seconds, health: r.health })),
         summary,
       };
       writeFileSync(path.join(dir, 'results.json'), JSON.stringify(json, null, 2));
@@ -249,6 +250,12 @@ async function main(): Promise<void> {
     const results = await runExperiment(corpus, cfg, {
       onLog: log,
       onEvent: (e) => {
+        if (e.type === 'health') {
+          // Printed even with --quiet: a collapse or a blow-up is what a long run must not hide.
+          const { type: _type, ...record } = e;
+          process.stderr.write(`\n${formatHealthEvent(record)}\n`);
+          return;
+        }
         if (a.quiet || e.type !== 'step') return;
         const now = Date.now();
         const s = e as StepEvent;

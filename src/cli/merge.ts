@@ -14,7 +14,7 @@ interface ResultsFile {
   backend?: string;
   command?: string;
   commands?: string[];
-  runs: (Pick<RunResult, 'recipe' | 'seed' | 'metrics' | 'stages' | 'seconds'>)[];
+  runs: (Pick<RunResult, 'recipe' | 'seed' | 'metrics' | 'stages' | 'seconds' | 'health'>)[];
 }
 
 export class MergeError extends Error {

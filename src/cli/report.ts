@@ -1,6 +1,8 @@
 // Summaries of experiment results: mean and spread over seeds per recipe, as a markdown table.
 import type { RunResult } from '../core/distill/experiment';
 import type { Rankings } from '../core/eval/trec';
+import type { HealthEvent } from '../core/train/events';
+import type { HealthRecord } from '../core/train/health';
 
 export const REPORTED = ['mrr@10', 'ndcg@10', 'recall@100'] as const;
 
@@ -56,6 +58,7 @@ export function resultsMarkdown(corpus: string, split: string, rows: SummaryRow[
     lines.push('', 'PROD stages (nDCG@10 after each stage, per seed):', '');
     for (const r of prod) lines.push(`- seed ${r.seed}: ${r.stages!.map((s) => `${s.title}: ${s.metrics['ndcg@10'].toFixed(4)}`).join('; ')}`);
   }
+  lines.push(...healthMarkdown(results));
   lines.push('', `Mean ± sample standard deviation over seeds. Command: \`npm run lab -- ${argv.join(' ')}\``, '');
   return lines.join('\n');
 }
@@ -69,4 +72,25 @@ export function rankedIdsToTrec(run: Record<string, string[]>): Rankings {
   const out: Rankings = {};
   for (const [qid, ids] of Object.entries(run)) out[qid] = ids.map((docId, i) => ({ docId, score: ids.length - i }));
   return out;
+}
+
+const HEALTH_MARK: Record<HealthEvent['kind'], string> = { collapse: 'COLLAPSE', divergence: 'DIVERGENCE', stall: 'STALL', recovery: 'recovered' };
+
+/** A health event as the command line prints it the moment it happens: a headline, then the explanation. */
+export function formatHealthEvent(e: HealthRecord): string {
+  return `  [health] ${HEALTH_MARK[e.kind]} in ${e.phase} at step ${e.step}: ${e.title}\n    ${e.explanation}`;
+}
+
+/** results.md: one line per run whose training raised health events (nothing when all were healthy). */
+export function healthMarkdown(results: RunResult[]): string[] {
+  const flagged = results.filter((r) => r.health && r.health.events.length > 0);
+  if (flagged.length === 0) return [];
+  const lines = ['', 'Training health (see results.json `health` for the numbers and explanations):', ''];
+  for (const r of flagged) {
+    const h = r.health!;
+    const flags = [h.collapsed && 'collapsed', h.diverged && `diverged (${h.recovered} recovered)`, h.stalled && 'stalled'].filter(Boolean);
+    const events = h.events.map((e) => `${e.kind} at ${e.phase} step ${e.step}`).join('; ');
+    lines.push(`- ${LABEL[r.recipe] ?? r.recipe}, seed ${r.seed}: ${flags.join(', ')}: ${events}`);
+  }
+  return lines;
 }

@@ -2,11 +2,12 @@
 // state the charts draw: per-phase downsampled series of every loss term, the learning rate and
 // train accuracy; eval metrics on one run-wide step axis; and the latest snapshot of everything
 // that is a picture rather than a curve (layer KL matrix, distributions, stages, rank scatter,
-// embeddings). Pure: `runReducer(state, event)` returns a new state and never mutates.
+// embeddings); and every training-health event (collapse, divergence, recovery, stall). Pure: `runReducer(state, event)` returns a new state and never mutates.
 import type {
   DistributionEvent,
   EmbeddingEvent,
   EvalEvent,
+  HealthEvent,
   LayerKLEvent,
   MetricSet,
   ModelRole,
@@ -80,6 +81,8 @@ export interface RunViewState {
   rankScatter: RankScatterEvent | null;
   embeddings: EmbeddingEvent | null;
   lastCheckpoint: { phase: string; step: number } | null;
+  /** Training-health events (core/train/health.ts) in the order they came: the banner and chart markers. */
+  health: HealthEvent[];
 }
 
 export function initialRunState(): RunViewState {
@@ -98,6 +101,7 @@ export function initialRunState(): RunViewState {
     rankScatter: null,
     embeddings: null,
     lastCheckpoint: null,
+    health: [],
   };
 }
 
@@ -209,6 +213,8 @@ export function runReducer(state: RunViewState, event: TrainEvent): RunViewState
       return { ...s, rankScatter: event };
     case 'embeddings':
       return { ...s, embeddings: event };
+    case 'health':
+      return { ...s, health: [...s.health, event] };
     case 'checkpoint': {
       const t = ensurePhase(s, event.phase, event.phase, event.step);
       return {

@@ -133,6 +133,13 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').count(), scatter.points.length);
     assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-reference-area').count(), 1, 'the selection window is boxed');
     assert.match(await page.getByTestId('rank-scatter-caption').innerText(), new RegExp(`${scatter.points.filter((p) => p.selected).length} of ${scatter.points.length} training queries selected`));
+    // Training health: the fixture's divergence and recovery as banners with their explanation,
+    // and a marker at the step on the loss chart of that phase (the current one).
+    const banner = page.locator('[data-testid="health-banner"][data-kind="divergence"]');
+    await banner.waitFor({ timeout: TIMEOUT });
+    assert.match(await banner.innerText(), /Divergence in PROD stage 3 of 3: data-progressive at step 60.*blew up/s);
+    assert.match(await page.locator('[data-testid="health-banner"][data-kind="recovery"]').innerText(), /half|0\.5x/);
+    await page.locator('[data-testid="chart-losses"] .chart-marker[data-marker="diverged"]').waitFor({ timeout: TIMEOUT });
     await page.screenshot({ path: artifact('ui-run-prod.png'), fullPage: true });
 
     // ---- Compare: mean ± spread per group, overlaid curves, wins/losses and the named tests.

@@ -183,9 +183,10 @@ export const LiveLineChart = memo(function LiveLineChart({
           )}
         </g>
         {markers.map((m) => (
-          <g key={`${m.x}-${m.label}`} className="chart-marker">
-            <line x1={sx(m.x)} x2={sx(m.x)} y1={MARGIN.top} y2={MARGIN.top + h} stroke="var(--muted)" strokeDasharray="2 4" />
-            <text x={sx(m.x) + 3} y={MARGIN.top + 10} fontSize={11} className="chart-tick">
+          <g key={`${m.x}-${m.label}`} className="chart-marker" data-marker={m.label}>
+            {m.title && <title>{m.title}</title>}
+            <line x1={sx(m.x)} x2={sx(m.x)} y1={MARGIN.top} y2={MARGIN.top + h} stroke={m.color ?? 'var(--muted)'} strokeDasharray="2 4" strokeWidth={m.color ? 1.5 : 1} />
+            <text x={sx(m.x) + 3} y={MARGIN.top + 10} fontSize={11} className="chart-tick" fill={m.color}>
               {m.label}
             </text>
           </g>

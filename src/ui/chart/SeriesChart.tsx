@@ -16,13 +16,22 @@ export interface ChartLine {
   dots?: boolean;
 }
 
+export interface ChartMarker {
+  x: number;
+  label: string;
+  /** Line and label colour (default: muted). */
+  color?: string;
+  /** Longer text shown on hover. */
+  title?: string;
+}
+
 export interface SeriesChartProps {
   lines: ChartLine[];
   xLabel: string;
   yLabel?: string;
   height?: number;
-  /** Vertical markers (phase boundaries). */
-  markers?: { x: number; label: string }[];
+  /** Vertical markers (phase boundaries; training-health events, drawn in `color` with a `title` to hover). */
+  markers?: ChartMarker[];
   /** Draw each series' min..max envelope once it is downsampled (buckets of > 1 sample). */
   envelope?: boolean;
   yDomain?: [number | 'auto', number | 'auto'];
@@ -49,7 +58,7 @@ export function sameChartProps(a: SeriesChartProps, b: SeriesChartProps): boolea
     a.description === b.description &&
     (a.yDomain === b.yDomain || (!!a.yDomain && !!b.yDomain && a.yDomain[0] === b.yDomain[0] && a.yDomain[1] === b.yDomain[1])) &&
     ma.length === mb.length &&
-    ma.every((m, i) => m.x === mb[i].x && m.label === mb[i].label)
+    ma.every((m, i) => m.x === mb[i].x && m.label === mb[i].label && m.color === mb[i].color && m.title === mb[i].title)
   );
 }
 
@@ -134,7 +143,7 @@ function SeriesChartNow({ lines, xLabel, yLabel, height = 240, markers = [], env
         />
       ))}
       {markers.map((m) => (
-        <ReferenceLine key={`${m.x}-${m.label}`} x={m.x} stroke="var(--muted)" strokeDasharray="2 4" label={{ value: m.label, position: 'insideTopLeft', fontSize: 11 }} />
+        <ReferenceLine key={`${m.x}-${m.label}`} x={m.x} stroke={m.color ?? 'var(--muted)'} strokeDasharray="2 4" label={{ value: m.label, position: 'insideTopLeft', fontSize: 11 }} />
       ))}
     </ComposedChart>
   );

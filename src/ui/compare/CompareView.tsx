@@ -8,7 +8,7 @@ import { Explain } from '../Explain';
 import { fmt3, fmtDiff, fmtP, truncate } from '../format';
 import { METRIC_KEYS, type MetricKey } from '../runState';
 import { metricLabel } from '../run/TrainingCurves';
-import type { CompareRun } from './compareRun';
+import { healthNote, type CompareRun } from './compareRun';
 import { meanSpread, pairedComparison, PERMUTATION_ITERATIONS, verdict } from './stats';
 
 export interface CompareViewProps {
@@ -42,6 +42,15 @@ export function CompareView({ runs }: CompareViewProps) {
   );
 }
 
+function HealthCell({ runs }: { runs: readonly CompareRun[] }) {
+  const n = healthNote(runs);
+  return (
+    <td className={`health-cell${n.bad ? ' bad' : ''}`} title={n.detail} data-testid="compare-health">
+      {n.text}
+    </td>
+  );
+}
+
 function MetricsTable({ runs }: { runs: CompareRun[] }) {
   const groups = useMemo(() => {
     const m = new Map<string, CompareRun[]>();
@@ -61,7 +70,9 @@ function MetricsTable({ runs }: { runs: CompareRun[] }) {
       <Explain formulas={['6']}>
         Test-split metrics of each run's final model (section 6). Runs of one group differ only by their seed; the table shows
         their mean ± sample standard deviation and how many seeds, so a difference between groups can be read against the
-        spread within them. The best mean of each column is bold.
+        spread within them. The best mean of each column is bold. The last column says whether training went wrong: a
+        collapse (every score equal), a divergence (the loss blew up; the trainer went back and halved the learning rate) or a
+        stall; hover it for the steps. A run that collapsed is no evidence about its recipe.
       </Explain>
       <table className="data-table" data-testid="compare-table">
         <caption>Test metrics{groups.some(([, rs]) => rs.length > 1) ? ', mean ± standard deviation over seeds' : ''}</caption>
@@ -74,6 +85,7 @@ function MetricsTable({ runs }: { runs: CompareRun[] }) {
                 {metricLabel(m)}
               </th>
             ))}
+            <th scope="col">training health</th>
           </tr>
         </thead>
         <tbody>
@@ -89,6 +101,7 @@ function MetricsTable({ runs }: { runs: CompareRun[] }) {
                   </td>
                 );
               })}
+              <HealthCell runs={rs} />
             </tr>
           ))}
         </tbody>
@@ -107,6 +120,7 @@ function MetricsTable({ runs }: { runs: CompareRun[] }) {
                     {metricLabel(m)}
                   </th>
                 ))}
+                <th scope="col">training health</th>
               </tr>
             </thead>
             <tbody>
@@ -117,6 +131,7 @@ function MetricsTable({ runs }: { runs: CompareRun[] }) {
                   {METRIC_KEYS.map((m) => (
                     <td key={m}>{fmt3(r.metrics[m])}</td>
                   ))}
+                  <HealthCell runs={[r]} />
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,6 @@
 // The data of one run in the Compare view, and how to build it from a run's events.
 import type { ModelRole } from '../../core/train/events';
+import type { HealthSummary } from '../../core/train/health';
 import { evalKey, METRIC_KEYS, type MetricKey, type RunViewState } from '../runState';
 import type { Series } from '../series';
 import type { PerQuery } from './stats';
@@ -18,6 +19,8 @@ export interface CompareRun {
   queries?: Readonly<Record<string, string>>;
   /** Curves to overlay, by name (x: run step). */
   curves?: Readonly<Record<string, Series>>;
+  /** Training health of the run's model (RunResult.health), when known. */
+  health?: HealthSummary;
 }
 
 /** Curves of a run's state worth overlaying: held-out metrics of a role and the total loss. */
@@ -51,4 +54,26 @@ export function compareRunFromState(
   const metrics: CompareRun['metrics'] = {};
   if (last) for (const m of METRIC_KEYS) metrics[m] = last.metrics[m];
   return { id: info.id, name: info.name, group: info.group, seed: info.seed, metrics, perQuery: info.perQuery, queries: info.queries, curves: curvesFromState(state, role) };
+}
+
+/**
+ * The training-health note of a group of runs (RunResult.health): what went wrong in how many
+ * of them, "ok" when nothing did, "–" when no run of the group recorded its health.
+ */
+export function healthNote(rs: readonly CompareRun[]): { text: string; bad: boolean; detail: string } {
+  const known = rs.filter((r) => r.health);
+  if (known.length === 0) return { text: '–', bad: false, detail: 'no training-health record (an imported or older result)' };
+  const of = (n: number) => (known.length > 1 ? ` ${n}/${known.length}` : '');
+  const count = (f: (r: CompareRun) => boolean) => known.filter(f).length;
+  const collapsed = count((r) => r.health!.collapsed);
+  const diverged = count((r) => r.health!.diverged);
+  const stalled = count((r) => r.health!.stalled);
+  const recovered = known.reduce((a, r) => a + r.health!.recovered, 0);
+  const parts = [
+    collapsed && `collapsed${of(collapsed)}`,
+    diverged && `diverged${of(diverged)} (${recovered} recovered)`,
+    stalled && `stalled${of(stalled)}`,
+  ].filter((x): x is string => Boolean(x));
+  const detail = known.flatMap((r) => r.health!.events.filter((e) => e.kind !== 'recovery').map((e) => `${r.name}, ${e.phase} step ${e.step}: ${e.title}`)).join('\n');
+  return { text: parts.length ? parts.join(', ') : 'ok', bad: collapsed + diverged > 0, detail: detail || 'no collapse, divergence or stall' };
 }

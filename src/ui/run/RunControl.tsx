@@ -83,6 +83,7 @@ export function compareRunsFromResults(run: { id: string; name: string }, result
       seed: r.seed,
       metrics: { 'mrr@10': r.metrics['mrr@10'], 'ndcg@10': r.metrics['ndcg@10'], 'recall@10': r.metrics['recall@10'], 'recall@100': r.metrics['recall@100'], map: r.metrics.map },
       perQuery: { 'ndcg@10': pq('ndcg@10'), 'mrr@10': pq('mrr@10') },
+      ...(r.health ? { health: r.health } : {}),
     };
   });
 }

@@ -5,6 +5,7 @@ import { fmtInt } from '../format';
 import { hasLeadData, hasProdData, type RunViewState } from '../runState';
 import { DistributionExplorer } from './DistributionExplorer';
 import { EmbeddingMap } from './EmbeddingMap';
+import { HealthBanner } from './HealthBanner';
 import { KLHeatmap } from './KLHeatmap';
 import { LayerWeightsChart } from './LayerWeightsChart';
 import { LwfDriftChart, RankScatter, StageTimeline } from './ProdViews';
@@ -61,6 +62,7 @@ export const RunDashboard = memo(function RunDashboard({ state, runName }: RunDa
             </li>
           ))}
         </ol>
+        <HealthBanner state={state} />
       </section>
 
       <section aria-labelledby="curves-title">

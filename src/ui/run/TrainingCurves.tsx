@@ -7,6 +7,7 @@ import type { ChartLine } from '../chart/SeriesChart';
 import { SelectField } from '../controls';
 import { fmtLr } from '../format';
 import { evalKey, METRIC_KEYS, type MetricKey, type RunViewState } from '../runState';
+import { healthMarkers } from './HealthBanner';
 import { lossLabel, shortPhase, sortLossNames } from './lossNames';
 
 const METRIC_LABEL: Record<MetricKey, string> = {
@@ -64,11 +65,18 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
             the layer KL, the lambda-weighted sum of per-layer-pair KLs (3.4); with joint training the teacher's own terms appear
             too (3.5). A PROD stage shows NLL, the T²-scaled KD (3.3) and, after the first stage, LwF (3.6). The dashed line
             is the total the optimiser minimises. Once a run is long, each point is the mean of several steps and the shaded
-            band their min..max.
+            band their min..max. Coloured markers show where the trainer's health check named a collapse, a divergence (after
+            which it went back to the last healthy state at half the learning rate) or a stall; the banner above explains each.
           </>
         }
       >
-        <LiveLineChart lines={lossLines} xLabel="step" yLabel="loss" description={`Loss terms of ${phase?.title ?? 'the phase'} by step`} />
+        <LiveLineChart
+          lines={lossLines}
+          xLabel="step"
+          yLabel="loss"
+          markers={healthMarkers(state, phase?.id ?? null)}
+          description={`Loss terms of ${phase?.title ?? 'the phase'} by step`}
+        />
       </ChartFrame>
 
       <ChartFrame

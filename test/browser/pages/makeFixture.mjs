@@ -175,6 +175,18 @@ function prodRun() {
     }
     ev.push({ type: 'stage', stage: k + 1, title: st.title, teacher: st.teacher, metrics: metrics(st.base + 0.01, rand), examples: st.id === 'prod:dp' ? 61 : 809 });
   });
+  // Training health (src/core/train/health.ts): a divergence in the last stage, and the
+  // trainer's recovery from it (no random draws: the events above are unchanged).
+  ev.push({
+    type: 'health', phase: 'prod:dp', step: 60, kind: 'divergence', title: 'loss 9.41 > 5x its running median 1.52',
+    explanation: 'The loss jumped to 9.41, more than 5x its running median 1.52: an update was too large and training blew up. The trainer goes back to the last healthy state and continues at half the learning rate. If it recurs: lower the learning rate, lengthen the warm-up, keep gradient clipping on (clipNorm 1).',
+    numbers: { loss: 9.41, median: 1.52, threshold: 7.6 },
+  });
+  ev.push({
+    type: 'health', phase: 'prod:dp', step: 60, kind: 'recovery', title: 'restored step 54, learning rate x0.5',
+    explanation: 'Restored the weights, optimiser and batch order as they were after step 54; training continues from there at 0.5x the configured learning rate (recovery 1 of 3).',
+    numbers: { restoredTo: 54, lrScale: 0.5, attempt: 1 },
+  });
   return ev;
 }
 
