@@ -47,6 +47,13 @@ Options
   --self-supervised auto|always|never   self-supervised pairs from the documents (inverse cloze, title,
                         crops): auto = only without training qrels (default); always = added to them
   --pairs-per-doc N     self-supervised pairs per document (default 1)
+  --span-prob X         share of batch items that are fresh inverse-cloze span pairs when the corpus has
+                        judged training queries (default 0.7; 1 without them; 0 with --self-supervised never)
+  --pooling cls|mean|max --similarity dot|cosine --score-temperature X
+                        how DE models score (default mean, cosine, 0.05)
+  --teacher-tokenizer wordpiece|hashed-word --student-tokenizer ...  (defaults: hashed-word for both)
+  --teacher-vocab N --student-vocab N   vocabulary sizes (override --vocab)
+  --warmup X            fraction of steps spent warming up (default 0.1)
   --backend NAME        force a tfjs backend: wasm, cpu, or webgpu (Node WebGPU through the webgpu npm package;
                         a software adapter only when forced). Default: self-checked choice
   --quiet               no progress bar
@@ -54,6 +61,13 @@ Options
   -h, --help
 
   npm run lab -- parity --help   the training step against a PyTorch twin (tools/parity/twin.py)`;
+
+/** A teacher template turned into a model of another kind (DE scoring fields only on a DE). */
+function modelOfKind<M extends { kind: string }>(m: M, kind: string): M {
+  if (kind === 'de') return { ...m, kind };
+  const { pooling: _p, normalize: _n, similarity: _s, scoreTemperature: _t, ...rest } = m as M & Record<string, unknown>;
+  return { ...rest, kind } as unknown as M;
+}
 
 function fail(msg: string): never {
   process.stderr.write(`error: ${msg}\n`);
@@ -99,6 +113,15 @@ const { values: a } = parseArgs({
     temperature: { type: 'string' },
     'self-supervised': { type: 'string' },
     'pairs-per-doc': { type: 'string' },
+    'span-prob': { type: 'string' },
+    pooling: { type: 'string' },
+    similarity: { type: 'string' },
+    'score-temperature': { type: 'string' },
+    'teacher-tokenizer': { type: 'string' },
+    'student-tokenizer': { type: 'string' },
+    'teacher-vocab': { type: 'string' },
+    'student-vocab': { type: 'string' },
+    warmup: { type: 'string' },
     backend: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     merge: { type: 'string' },
@@ -152,8 +175,24 @@ async function main(): Promise<void> {
   const vocab = num('vocab');
   const dropout = num('dropout');
   if (dropout !== undefined && (dropout < 0 || dropout >= 1)) fail(`--dropout must be in [0, 1), got ${dropout}`);
+  const str = (name: string, allowed: readonly string[]): string | undefined => {
+    const v = a[name];
+    if (v === undefined) return undefined;
+    if (!allowed.includes(String(v))) fail(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+    return String(v);
+  };
+  const scoring = {
+    ...(str('pooling', ['cls', 'mean', 'max']) ? { pooling: str('pooling', ['cls', 'mean', 'max']) as 'cls' } : {}),
+    ...(str('similarity', ['dot', 'cosine']) ? { similarity: str('similarity', ['dot', 'cosine']) as 'dot' } : {}),
+    ...(num('score-temperature') !== undefined ? { scoreTemperature: num('score-temperature')! } : {}),
+  };
+  const tokenizerOf = (t: ExperimentConfig['student']['tokenizer'], prefix: string) => ({
+    kind: (str(`${prefix}-tokenizer`, ['wordpiece', 'hashed-word']) as 'wordpiece' | undefined) ?? t.kind,
+    vocabSize: num(`${prefix}-vocab`) ?? vocab ?? t.vocabSize,
+  });
   const applyModel = (m: ExperimentConfig['student']['model'], prefix: string) => ({
     ...m,
+    ...(m.kind === 'de' ? scoring : {}),
     layers: num(`${prefix}-layers`) ?? m.layers,
     hidden: num(`${prefix}-hidden`) ?? m.hidden,
     heads: num(`${prefix}-heads`) ?? m.heads,
@@ -166,8 +205,9 @@ async function main(): Promise<void> {
   const teacherTemplate = base.teachers[0];
   const teachers = chain.map((kind, i) => ({
     name: `${kind.toUpperCase()} teacher`,
-    model: { ...applyModel(teacherTemplate.model, 'teacher'), kind: kind as 'de' | 'ce' | 'cb' },
-    tokenizer: { ...teacherTemplate.tokenizer, vocabSize: vocab ?? teacherTemplate.tokenizer.vocabSize },
+    model: modelOfKind(applyModel(teacherTemplate.model, 'teacher'), kind),
+    tokenizer: tokenizerOf(teacherTemplate.tokenizer, 'teacher'),
+    train: base.teachers.find((t) => t.model.kind === kind)?.train,
     index: i,
   }));
   if (teachers[0].model.kind === 'ce') fail('--prod-chain must start with a DE or CB teacher (KD and LEAD use the first one)');
@@ -175,6 +215,7 @@ async function main(): Promise<void> {
   const train = {
     batchSize: num('batch') ?? base.studentTrain.batchSize,
     negatives: num('negatives') ?? base.studentTrain.negatives,
+    warmupFraction: num('warmup') ?? base.studentTrain.warmupFraction,
   };
   const recipes: Recipe[] = [];
   for (const r of wanted) {
@@ -237,13 +278,13 @@ async function main(): Promise<void> {
       student: {
         ...base.student,
         model: applyModel(base.student.model, 'student'),
-        tokenizer: { ...base.student.tokenizer, vocabSize: vocab ?? base.student.tokenizer.vocabSize },
+        tokenizer: tokenizerOf(base.student.tokenizer, 'student'),
       },
       teacherTrain: { ...base.teacherTrain, ...train, steps: num('teacher-steps') ?? base.teacherTrain.steps, lr: num('teacher-lr') ?? base.teacherTrain.lr },
       studentTrain: { ...base.studentTrain, ...train, steps: studentSteps, lr: num('lr') ?? base.studentTrain.lr },
       recipes,
       evalSplit: split,
-      selfSupervised: { mode: ssMode, perDoc },
+      selfSupervised: { mode: ssMode, perDoc, spanProbability: num('span-prob') },
     };
     log(`\n== seed ${seed} ==`);
     let lastDraw = 0;

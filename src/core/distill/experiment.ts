@@ -116,33 +116,39 @@ export const LAB_DROPOUT = { hidden: 0, attention: 0 } as const;
 
 /**
  * Learning rate of from-scratch models. The papers fine-tune pre-trained BERTs at 2e-5 to 5e-5;
- * models of a few hundred thousand parameters trained from random weights need ~100x that
- * (5e-4 left them at chance after 300 steps on the default world; 5e-3 learns).
+ * models trained from random weights need ~20-50x that. With cosine / 0.05 scores, 1e-3 learns
+ * steadily; 5e-3 with dot-product scores spiked and collapsed a 4x128 teacher on real text.
  */
-export const LAB_LR = 5e-3;
+export const LAB_LR = DEFAULT_TRAIN.lr;
+
+/** The lab's default training settings (recipes.ts DEFAULT_TRAIN; lr = LAB_LR). */
+export const LAB_TRAIN: TrainSettings = { ...DEFAULT_TRAIN, lr: LAB_LR };
 
 export function defaultExperiment(seed = 1): ExperimentConfig {
+  const lens = { maxQueryLen: 24, maxPassageLen: 96, maxPositions: 128, dropout: { ...LAB_DROPOUT } };
   return {
     seed,
     teachers: [
       {
         name: 'DE teacher',
-        model: { kind: 'de', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128, dropout: { ...LAB_DROPOUT } },
-        tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
+        model: { kind: 'de', layers: 4, hidden: 128, heads: 4, ffn: 512, ...lens, ...LAB_DE_SCORING },
+        tokenizer: { kind: 'hashed-word', vocabSize: 30000 },
       },
       {
         name: 'CE teacher',
-        model: { kind: 'ce', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128, dropout: { ...LAB_DROPOUT } },
-        tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
+        model: { kind: 'ce', layers: 4, hidden: 128, heads: 4, ffn: 512, ...lens },
+        tokenizer: { kind: 'hashed-word', vocabSize: 30000 },
+        // A CE scores each query's own group: it learns from hard negatives, not in-batch ones.
+        train: { batchSize: 16, negatives: 3 },
       },
     ],
     student: {
       name: 'DE student',
-      model: { kind: 'de', layers: 2, hidden: 64, heads: 2, ffn: 256, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128, dropout: { ...LAB_DROPOUT } },
-      tokenizer: { kind: 'hashed-word', vocabSize: 8000 },
+      model: { kind: 'de', layers: 2, hidden: 64, heads: 2, ffn: 256, ...lens, ...LAB_DE_SCORING },
+      tokenizer: { kind: 'hashed-word', vocabSize: 20000 },
     },
-    teacherTrain: { ...DEFAULT_TRAIN, steps: 400, lr: LAB_LR },
-    studentTrain: { ...DEFAULT_TRAIN, steps: 300, lr: LAB_LR },
+    teacherTrain: { ...LAB_TRAIN },
+    studentTrain: { ...LAB_TRAIN },
     recipes: [defaultRecipe('baseline'), defaultRecipe('kd'), defaultRecipe('lead'), defaultRecipe('prod')],
     evalSplit: 'test',
     negativesDepth: 30,
@@ -239,7 +245,9 @@ function pickShape(t: Partial<TrainSettings> | undefined): Partial<TrainSettings
 
 function buildTokenizer(spec: TokenizerSpec, texts: string[]): Tokenizer {
   if (spec.kind === 'wordpiece') return trainWordPiece(texts, spec.vocabSize).tokenizer;
-  return trainHashedWord(texts, spec.vocabSize);
+  // Whole words: the corpus's frequent words (at most vocabSize ids, fewer on a small corpus),
+  // a tenth of the ids as hash buckets for the rare ones.
+  return trainHashedWord(texts, spec.vocabSize, { fitCorpus: true, bucketFraction: 0.1 });
 }
 
 function buildModel(spec: ModelSpec, tok: Tokenizer, seed: number): RetrievalModel {

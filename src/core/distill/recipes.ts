@@ -242,11 +242,17 @@ export function validateRecipe(input: unknown, teacherCount = Infinity): Recipe 
   return r;
 }
 
+/**
+ * The lab's training defaults, for models trained from random weights (docs/training.md has
+ * the evidence): batches of 64 queries with in-batch negatives only (64 candidates per query),
+ * AdamW at 1e-3 with 10% linear warm-up then linear decay, weight decay 0.01, clipping 1.0,
+ * 1,000 steps. The papers fine-tune pre-trained BERTs at 2e-5..5e-5: see PAPER_TRAIN.
+ */
 export const DEFAULT_TRAIN: TrainSettings = {
-  steps: 300,
-  batchSize: 16,
-  negatives: 3,
-  lr: 5e-4,
+  steps: 1000,
+  batchSize: 64,
+  negatives: 0,
+  lr: 1e-3,
   warmupFraction: 0.1,
   weightDecay: 0.01,
   clipNorm: 1.0,
@@ -255,6 +261,13 @@ export const DEFAULT_TRAIN: TrainSettings = {
   evalEvery: 0,
   logEvery: 10,
 };
+
+/**
+ * The papers' fine-tuning settings (SimXNS LEAD/PROD scripts), a named preset for pre-trained
+ * (imported) models: lr 5e-5, 1 positive + 7 hard negatives per query, batch 16... here
+ * scaled to the lab's shapes. Models from random weights do not learn at this rate.
+ */
+export const PAPER_TRAIN: TrainSettings = { ...DEFAULT_TRAIN, lr: 5e-5, batchSize: 16, negatives: 7, warmupFraction: 0.1 };
 
 export function validateTrainSettings(input: unknown): TrainSettings {
   check(typeof input === 'object' && input !== null, 'train', 'must be an object');

@@ -126,14 +126,19 @@ export class HashedWordTokenizer implements Tokenizer {
 }
 
 /**
- * A hashed-word tokenizer of exactly `vocabSize` ids: the most frequent words of the corpus
- * (ties by first appearance) get their own ids, `bucketFraction` of the ids (default 0.25)
- * are hash buckets for the rest.
+ * A hashed-word tokenizer of exactly `vocabSize` ids (at most, with `fitCorpus`): the most
+ * frequent words of the corpus (ties by first appearance) get their own ids, `bucketFraction`
+ * of the ids (default 0.25) are hash buckets for the rest.
  */
 export function trainHashedWord(
   texts: Iterable<string>,
   vocabSize: number,
-  opts: HashedWordOptions & { bucketFraction?: number; minFrequency?: number } = {},
+  opts: HashedWordOptions & {
+    bucketFraction?: number;
+    minFrequency?: number;
+    /** At most vocabSize ids: fewer when the corpus has fewer frequent words than room. */
+    fitCorpus?: boolean;
+  } = {},
 ): HashedWordTokenizer {
   const frac = opts.bucketFraction ?? 0.25;
   if (!Number.isInteger(vocabSize) || vocabSize < SPECIAL_TOKENS.length + 1) {
@@ -155,6 +160,12 @@ export function trainHashedWord(
   const ranked = [...counts.entries()].filter(([w, c]) => c >= minF && !(SPECIAL_TOKENS as readonly string[]).includes(w));
   ranked.sort((x, y) => y[1] - x[1]);
   const words = ranked.slice(0, free - buckets).map(([w]) => w);
+  if (opts.fitCorpus && words.length < free - buckets) {
+    // A small corpus has fewer frequent words than room: a vocabulary of exactly its words,
+    // plus buckets in the same proportion for the rest, instead of thousands of empty rows.
+    const fitted = Math.max(16, Math.round((words.length * frac) / (1 - frac)));
+    return new HashedWordTokenizer(words, fitted, opts);
+  }
   // Fewer frequent words than room: give the rest to buckets so the size is exactly vocabSize.
   return new HashedWordTokenizer(words, free - words.length, opts);
 }

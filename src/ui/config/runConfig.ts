@@ -9,7 +9,7 @@
 import { ConfigError } from '../../core/errors';
 import { validateModelConfig, type ModelConfig, type ModelConfigInput } from '../../core/model/config';
 import { DEFAULT_TRAIN, defaultRecipe, validateRecipe, validateTrainSettings, type Recipe, type RecipeKind, type TrainSettings } from '../../core/distill/recipes';
-import { LAB_DROPOUT, LAB_LR } from '../../core/distill/experiment';
+import { defaultExperiment, LAB_DROPOUT, LAB_LR } from '../../core/distill/experiment';
 
 /** The five special tokens every tokenizer reserves ([PAD], [UNK], [CLS], [SEP], [MASK]). */
 export const SPECIAL_TOKEN_COUNT = 5;
@@ -178,19 +178,23 @@ export function runConfigErrors(cfg: RunConfig): Record<string, string> {
   return out;
 }
 
+/** The Models tab's teacher: the lab's default DE teacher (defaultExperiment). */
 export function defaultTeacher(): ModelDesign {
+  const t = defaultExperiment().teachers[0];
   return {
-    name: 'teacher (DE 4 x 128)',
-    shape: { kind: 'de', layers: 4, hidden: 128, heads: 4, ffn: 512, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128, dropout: { ...LAB_DROPOUT } },
-    tokenizer: { kind: 'wordpiece', vocabSize: 8000 },
+    name: `teacher (DE ${t.model.layers} x ${t.model.hidden})`,
+    shape: { ...t.model, dropout: { ...LAB_DROPOUT } },
+    tokenizer: { kind: 'hashed-word', words: 27000, buckets: 3000 - SPECIAL_TOKEN_COUNT },
   };
 }
 
+/** The Models tab's student: the lab's default DE student (defaultExperiment). */
 export function defaultStudent(): ModelDesign {
+  const s = defaultExperiment().student;
   return {
-    name: 'student (DE 2 x 64)',
-    shape: { kind: 'de', layers: 2, hidden: 64, heads: 2, ffn: 256, maxQueryLen: 16, maxPassageLen: 64, maxPositions: 128, dropout: { ...LAB_DROPOUT } },
-    tokenizer: { kind: 'hashed-word', words: 6000, buckets: 1995 },
+    name: `student (DE ${s.model.layers} x ${s.model.hidden})`,
+    shape: { ...s.model, dropout: { ...LAB_DROPOUT } },
+    tokenizer: { kind: 'hashed-word', words: 18000, buckets: 2000 - SPECIAL_TOKEN_COUNT },
   };
 }
 
