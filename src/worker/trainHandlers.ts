@@ -36,6 +36,8 @@ export class RunLockedError extends DistillLabError {
  * The stored series is append-only. A run resumed from a checkpoint at step k re-emits the
  * steps after k that were stored before the interruption; the timeline the run actually
  * continued is the later one, so each phase's earlier events from step k on are dropped.
+ * Training-health events stay: a divergence the trainer recovered from (by going back to an
+ * earlier step, which re-runs the steps after it the same way) is part of the run's story.
  */
 export function rewindResumed(events: TrainProgress[]): TrainProgress[] {
   const out: TrainProgress[] = [];
@@ -46,7 +48,7 @@ export function rewindResumed(events: TrainProgress[]): TrainProgress[] {
       if (prev !== undefined && e.step <= prev) {
         for (let i = out.length - 1; i >= 0; i--) {
           const o = out[i];
-          if ('phase' in o && o.phase === e.phase && 'step' in o && typeof o.step === 'number' && o.step >= e.step) out.splice(i, 1);
+          if (o.type !== 'health' && 'phase' in o && o.phase === e.phase && 'step' in o && typeof o.step === 'number' && o.step >= e.step) out.splice(i, 1);
         }
       }
       last.set(e.phase, e.step);

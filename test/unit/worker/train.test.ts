@@ -90,4 +90,13 @@ describe('rewindResumed', () => {
     const out = rewindResumed(events).filter((e) => e.type === 'step').map((e) => (e as { step: number }).step);
     expect(out).toEqual([5, 10, 15, 20]);
   });
+
+  it('keeps the health events of a divergence the trainer went back from', async () => {
+    const { rewindResumed } = await import('../../../src/worker/trainHandlers');
+    const step = (s: number) => ({ type: 'step', phase: 't', step: s, totalSteps: 30, lr: 0, losses: { total: s }, trainAcc: {} }) as TrainProgress;
+    const health = (kind: 'divergence' | 'recovery') => ({ type: 'health', phase: 't', step: 12, kind, title: '', explanation: '', numbers: {} }) as TrainProgress;
+    // Logged every step; step 12 diverged, the trainer restored the state after step 10 and re-ran 11.
+    const out = rewindResumed([step(10), step(11), health('divergence'), health('recovery'), step(11), step(12)]);
+    expect(out.map((e) => (e.type === 'health' ? e.kind : (e as { step: number }).step))).toEqual([10, 'divergence', 'recovery', 11, 12]);
+  });
 });
