@@ -44,8 +44,11 @@ export type ParityRecipe = (typeof PARITY_RECIPES)[number];
 export const PARITY_KINDS = ['de', 'de-cls', 'de-max', 'cb', 'ce'] as const;
 export type ParityKind = (typeof PARITY_KINDS)[number];
 
-/** Debian's interpreter, where apt's python3-torch lives (a pyenv python3 on PATH may not see it). */
-export const DEFAULT_PYTHON = '/usr/bin/python3';
+/**
+ * Debian's interpreter, where apt's python3-torch lives (a pyenv python3 on PATH may not see
+ * it); PARITY_PYTHON names another.
+ */
+export const DEFAULT_PYTHON = process.env.PARITY_PYTHON || '/usr/bin/python3';
 export const TWIN_SCRIPT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../tools/parity/twin.py');
 export const INSTALL_TORCH = 'apt-get install -y python3-torch libopenblas0-pthread (Debian\'s torch 1.13), then run the twin with /usr/bin/python3';
 
@@ -88,7 +91,7 @@ export interface ParityReport {
   max_rel_weight: number;
   /** The tensor (model/name) where max_rel_weight was found. */
   max_rel_weight_tensor: string;
-  /** Per loss term: both series and the largest relative error (over max(|torch|, 1e-3 |torch total|)). */
+  /** Per loss term: both series and the largest error relative to max(|term|, |total|) of the twin's step. */
   terms: Record<string, { lab: number[]; torch: number[]; max_rel: number }>;
   grad_norm: { lab: number[]; torch: number[]; max_rel: number };
   /** Joint LEAD: the teacher's pre-clip gradient norm (the lab's events carry the student's only). */
@@ -430,7 +433,10 @@ export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }
     for (const name of termNames) {
       const l = lab.steps[i].losses[name] ?? NaN;
       const t = twin.steps[i].terms[name] ?? NaN;
-      const r = relErr(l, t, Math.max(1e-3 * Math.abs(tTotal), 1e-9));
+      // Relative to the term, or to the step's total when the term is smaller: a tiny term
+      // (LwF's KL of two nearly equal distributions, times T^2) carries float32's absolute
+      // rounding of log-probabilities, ~1e-6, however small it is itself.
+      const r = relErr(l, t, Math.max(Math.abs(tTotal), 1e-9));
       const e = terms[name];
       e.lab.push(l);
       e.torch.push(t);
@@ -543,6 +549,7 @@ Options
   --out PATH     the report JSON (one run) or a folder (several: one JSON each, summary.md/.json)
   --backend B    wasm or cpu (default wasm); webgpu runs on Node WebGPU when an adapter exists
   --lr X         peak learning rate (default 2e-3)
+  --batch N      queries per batch B (default 4); --negatives N hard negatives each (default 3)
   --seed N       world, models and sampler seed (default 1)
   --python PATH  interpreter with torch (default ${DEFAULT_PYTHON})
   --keep         keep the dump folders (printed)`;
@@ -574,6 +581,8 @@ export async function parityMain(argv: string[]): Promise<void> {
       out: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
       lr: { type: 'string' },
+      batch: { type: 'string' },
+      negatives: { type: 'string' },
       seed: { type: 'string' },
       python: { type: 'string', default: DEFAULT_PYTHON },
       keep: { type: 'boolean', default: false },
@@ -591,6 +600,8 @@ export async function parityMain(argv: string[]): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be an integer >= 1, got ${v.steps}`);
   const lr = v.lr === undefined ? undefined : Number(v.lr);
   const seed = v.seed === undefined ? undefined : Number(v.seed);
+  const batchSize = v.batch === undefined ? undefined : Number(v.batch);
+  const negatives = v.negatives === undefined ? undefined : Number(v.negatives);
   const st = torchStatus(v.python);
   if (!st.ok) throw new TwinUnavailableError(st.message);
   const { setupNodeBackend } = await import('./backend');
@@ -607,7 +618,7 @@ export async function parityMain(argv: string[]): Promise<void> {
     for (const kind of kinds) {
       const dir = mkdtempSync(path.join(os.tmpdir(), `parity-${recipe}-${kind}-`));
       const t0 = performance.now();
-      await runLabSide({ recipe, kind, steps, lr, seed }, dir);
+      await runLabSide({ recipe, kind, steps, lr, seed, batchSize, negatives }, dir);
       dirs.push({ recipe, kind, dir, lab: (performance.now() - t0) / 1000 });
       process.stderr.write(`  lab ${recipe} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     }
