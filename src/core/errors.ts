@@ -62,6 +62,33 @@ export class ConfigError extends DistillLabError {
 export class CheckpointError extends DistillLabError {
   override name = 'CheckpointError';
 }
+/**
+ * A checkpoint of an architecture, tokenizer or file format the lab does not read (it says
+ * what is supported and, where there is one, how to convert).
+ */
+export class UnsupportedModelError extends DistillLabError {
+  override name = 'UnsupportedModelError';
+}
+/** The Hugging Face Hub (or the endpoint set) has no such repository, revision or file (404). */
+export class HubNotFoundError extends DistillLabError {
+  override name = 'HubNotFoundError';
+}
+/** The Hub refused access (401/403): a gated or private repository, or a bad token. */
+export class HubAccessError extends DistillLabError {
+  override name = 'HubAccessError';
+}
+/** The Hub could not be reached (offline, DNS, refused connection, or blocked by CORS). */
+export class HubNetworkError extends DistillLabError {
+  override name = 'HubNetworkError';
+}
+/** A downloaded file's size or sha256 differs from what the Hub states; nothing was stored. */
+export class HubIntegrityError extends DistillLabError {
+  override name = 'HubIntegrityError';
+}
+/** Any other failed Hub request (5xx, rate limits, malformed answers). */
+export class HubRequestError extends DistillLabError {
+  override name = 'HubRequestError';
+}
 /** The user cancelled a long operation. */
 export class CancelledError extends DistillLabError {
   override name = 'CancelledError';
@@ -83,6 +110,12 @@ const registry = {
   CheckpointError,
   CancelledError,
   ProtocolError,
+  UnsupportedModelError,
+  HubNotFoundError,
+  HubAccessError,
+  HubNetworkError,
+  HubIntegrityError,
+  HubRequestError,
 } as const;
 
 export type ErrorName = keyof typeof registry;

@@ -7,9 +7,13 @@ import { ConfigError } from '../errors';
 export type ModelKind = 'de' | 'cb' | 'ce';
 export const MODEL_KINDS: readonly ModelKind[] = ['de', 'cb', 'ce'];
 
-/** How a DE turns a layer's token states into one vector (algorithms.md section 1). */
-export type Pooling = 'cls' | 'mean' | 'max';
-export const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'max'];
+/**
+ * How a DE turns a layer's token states into one vector (algorithms.md section 1), plus two
+ * sentence-transformers modes: 'mean_sqrt_len' (the masked sum over sqrt(token count)) and
+ * 'lasttoken' (the last token whose mask is 1: [SEP] for BERT).
+ */
+export type Pooling = 'cls' | 'mean' | 'max' | 'mean_sqrt_len' | 'lasttoken';
+export const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'max', 'mean_sqrt_len', 'lasttoken'];
 /** How a DE compares a query vector with a passage vector. */
 export type Similarity = 'dot' | 'cosine';
 export const SIMILARITIES: readonly Similarity[] = ['dot', 'cosine'];
@@ -66,6 +70,12 @@ export interface ModelConfig {
    * contrastive training from scratch uses cosine / 0.05 (scale 20). Default 1.
    */
   scoreTemperature: number;
+  /**
+   * DE/CB: text prepended to every query / passage before tokenisation (sentence-transformers
+   * `prompts`, e.g. e5's "query: " and "passage: "); absent = none.
+   */
+  queryPrompt?: string;
+  passagePrompt?: string;
   /** Std of the normal initialisation of weight matrices (BERT: 0.02). */
   initializerRange: number;
   /** Seed of weight initialisation and of the dropout stream. */
@@ -80,6 +90,7 @@ const KNOWN_FIELDS = new Set([
   'kind', 'layers', 'hidden', 'heads', 'ffn', 'vocabSize', 'maxPositions', 'typeVocabSize', 'layerNormEps',
   'dropout', 'maxQueryLen', 'maxPassageLen', 'maxPairLen', 'colbertDim', 'shareEncoders', 'cePooler',
   'initializerRange', 'initSeed', 'pooling', 'normalize', 'similarity', 'scoreTemperature',
+  'queryPrompt', 'passagePrompt',
 ]);
 
 function fail(field: string, message: string): never {
@@ -166,6 +177,14 @@ export function validateModelConfig(input: unknown): ModelConfig {
   if (kind !== 'de' && (pooling !== 'cls' || normalize || similarity !== 'dot' || scoreTemperature !== 1)) {
     fail(pooling !== 'cls' ? 'pooling' : normalize ? 'normalize' : similarity !== 'dot' ? 'similarity' : 'scoreTemperature', `applies to kind 'de' only`);
   }
+  const prompts: { queryPrompt?: string; passagePrompt?: string } = {};
+  for (const f of ['queryPrompt', 'passagePrompt'] as const) {
+    const v = x[f];
+    if (v === undefined || v === '') continue;
+    if (typeof v !== 'string') fail(f, `must be a string, got ${JSON.stringify(v)}`);
+    if (kind === 'ce') fail(f, `applies to kinds 'de' and 'cb' only`);
+    prompts[f] = v;
+  }
   const initializerRange = x.initializerRange ?? 0.02;
   if (typeof initializerRange !== 'number' || !(initializerRange >= 0) || !Number.isFinite(initializerRange)) {
     fail('initializerRange', `must be a non-negative number, got ${JSON.stringify(initializerRange)}`);
@@ -180,6 +199,7 @@ export function validateModelConfig(input: unknown): ModelConfig {
   };
   if (maxPairLen !== undefined) cfg.maxPairLen = maxPairLen;
   if (colbertDim !== undefined) cfg.colbertDim = colbertDim;
+  Object.assign(cfg, prompts);
   return cfg;
 }
 

@@ -2,7 +2,8 @@
 //
 // Import accepts BERT-family checkpoints (model_type "bert", post-LN, absolute positions,
 // erf GELU), tensor names with or without the `bert.` prefix (and old TF-style LayerNorm
-// gamma/beta). A `classifier.weight/bias` of BertForSequenceClassification (1 label) makes a
+// gamma/beta), and DistilBERT (model_type "distilbert": its names mapped onto BERT's, a zero
+// token-type row added; see distilbertFields). A `classifier.weight/bias` of BertForSequenceClassification (1 label) makes a
 // CE whose head reads the pooler, exactly as PyTorch computes the logit; otherwise a DE (or
 // the kind asked for). Pre-training heads (`cls.*`), the `position_ids` buffer and a pooler
 // the chosen kind does not use are skipped. Everything is validated before any tensor is
@@ -27,7 +28,7 @@
 //    and a BERT tokenizer finds the known words; the exact tokenizer is stored in
 //    config.json under distill_lab.tokenizer and restored by the lab's import.
 
-import { CheckpointError, ConfigError } from '../errors';
+import { CheckpointError, ConfigError, UnsupportedModelError } from '../errors';
 import { tokenizerFromJSON } from '../text/tokenizer';
 import type { Tokenizer, TokenizerJSON } from '../text/tokenizerBase';
 import { HashedWordTokenizer } from '../text/tokenizerHashed';
@@ -60,6 +61,8 @@ export interface ImportOptions {
   overrides?: Partial<Omit<ModelConfigInput, 'kind'>>;
   /** Lowercase input (uncased BERT); default true, or the exported value. */
   lowercase?: boolean;
+  /** WordPiece's longest word (tokenizer.json max_input_chars_per_word); default 100, or the exported value. */
+  maxInputCharsPerWord?: number;
   /** Told which tensors were skipped (pre-training heads, unused pooler, buffers). */
   onSkipped?: (names: string[]) => void;
 }
@@ -95,11 +98,13 @@ function readHfConfig(
     });
   }
   const modelType = hf.model_type;
-  if (modelType !== undefined && modelType !== 'bert') {
-    throw new ConfigError(`config.json: model_type ${JSON.stringify(modelType)} is not supported (BERT only)`, {
-      field: 'model_type',
-    });
+  if (modelType !== undefined && modelType !== 'bert' && modelType !== 'distilbert') {
+    throw new UnsupportedModelError(
+      `config.json: model_type ${JSON.stringify(modelType)} is not supported: the lab reads ${SUPPORTED_MODEL_TYPES} (post-LayerNorm BERT encoders with a WordPiece vocabulary)`,
+      { file: 'config.json', field: 'model_type', modelType, supported: ['bert', 'distilbert'] },
+    );
   }
+  if (modelType === 'distilbert') distilbertFields(hf);
   const act = hf.hidden_act ?? 'gelu';
   if (act !== 'gelu' && act !== 'gelu_python') {
     throw new ConfigError(`config.json: hidden_act ${JSON.stringify(act)} is not supported (exact erf "gelu" only)`, {
@@ -159,11 +164,64 @@ function readHfConfig(
   return { cfg: validateModelConfig(input), lab };
 }
 
-/** Normalised name: no `bert.` prefix, LayerNorm gamma/beta -> weight/bias. */
-function normaliseName(name: string): string {
+/** What import reads, for error messages. */
+const SUPPORTED_MODEL_TYPES = 'model_type "bert" (BERT, MiniLM, bge, e5, ...) and "distilbert"';
+
+/**
+ * DistilBERT's config names -> BERT's, in place. The math is BERT's (post-LN blocks, erf GELU,
+ * learned absolute positions; sinusoidal_pos_embds are stored as the position table too): it
+ * only lacks token-type embeddings and a pooler. The lab gives it one all-zero token-type row
+ * (type_vocab_size 1), which adds nothing, so every hidden state is DistilBERT's exactly.
+ */
+function distilbertFields(hf: Record<string, unknown>): void {
+  const rename: [string, string][] = [
+    ['dim', 'hidden_size'], ['n_layers', 'num_hidden_layers'], ['n_heads', 'num_attention_heads'],
+    ['hidden_dim', 'intermediate_size'], ['activation', 'hidden_act'], ['dropout', 'hidden_dropout_prob'],
+    ['attention_dropout', 'attention_probs_dropout_prob'],
+  ];
+  for (const [from, to] of rename) if (hf[to] === undefined && hf[from] !== undefined) hf[to] = hf[from];
+  hf.type_vocab_size = 1;
+  hf.layer_norm_eps ??= 1e-12;
+}
+
+/** DistilBERT tensor names -> the lab's BERT names (null: not a DistilBERT encoder tensor). */
+function distilbertName(n: string): string | null {
+  if (n.startsWith('embeddings.')) return n; // word_embeddings, position_embeddings, LayerNorm
+  const m = /^transformer\.layer\.(\d+)\.(.+)$/.exec(n);
+  if (!m) return null;
+  const map: Record<string, string> = {
+    'attention.q_lin': 'attention.self.query',
+    'attention.k_lin': 'attention.self.key',
+    'attention.v_lin': 'attention.self.value',
+    'attention.out_lin': 'attention.output.dense',
+    sa_layer_norm: 'attention.output.LayerNorm',
+    'ffn.lin1': 'intermediate.dense',
+    'ffn.lin2': 'output.dense',
+    output_layer_norm: 'output.LayerNorm',
+  };
+  const dot = m[2].lastIndexOf('.');
+  const mod = map[m[2].slice(0, dot)];
+  return mod ? `encoder.layer.${m[1]}.${mod}${m[2].slice(dot)}` : null;
+}
+
+/** Normalised name: no `bert.`/`distilbert.` prefix, DistilBERT's modules renamed, LayerNorm gamma/beta -> weight/bias. */
+function normaliseName(name: string, distil: boolean): string {
   let n = name.startsWith('bert.') ? name.slice(5) : name;
+  if (distil) {
+    if (n.startsWith('distilbert.')) n = n.slice(11);
+    n = distilbertName(n) ?? n;
+  }
   n = n.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
   return n;
+}
+
+/** model_type of a config.json text, or undefined when it cannot be read (readHfConfig says why). */
+function peekModelType(configJson: string): unknown {
+  try {
+    return (JSON.parse(configJson) as Record<string, unknown> | null)?.model_type;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -176,8 +234,9 @@ export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions =
   // Tensor names, normalised; a name present twice (with and without prefix) is an error.
   const byName = new Map<string, SafetensorsEntry>();
   const duplicates: string[] = [];
+  const distil = peekModelType(files.configJson) === 'distilbert';
   for (const e of st.entries) {
-    const n = normaliseName(e.name);
+    const n = normaliseName(e.name, distil);
     if (byName.has(n)) duplicates.push(`${e.name} (also ${byName.get(n)!.name})`);
     else byName.set(n, e);
   }
@@ -185,6 +244,13 @@ export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions =
   const read = readHfConfig(files.configJson, names, opts);
   const lab = read.lab;
   let cfg = read.cfg;
+  if (distil && cfg.kind === 'ce') {
+    // DistilBertForSequenceClassification's head is ReLU(pre_classifier) -> classifier, not BERT's tanh pooler.
+    throw new UnsupportedModelError(
+      'a DistilBERT cross-encoder (pre_classifier + ReLU head) is not supported: import it as a DE or CB (kind), or use a BERT cross-encoder',
+      { file: 'config.json', field: 'model_type' },
+    );
+  }
   if (cfg.kind === 'cb' && !lab && byName.has('linear.weight') && opts.overrides?.colbertDim === undefined) {
     const rows = byName.get('linear.weight')!.shape[0];
     cfg = validateModelConfig({ ...cfg, colbertDim: rows });
@@ -219,7 +285,7 @@ export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions =
     );
   } else {
     const lowercase = opts.lowercase ?? (tokJson as { lowercase?: boolean } | undefined)?.lowercase ?? true;
-    const maxChars = (tokJson as { maxInputCharsPerWord?: number } | undefined)?.maxInputCharsPerWord ?? 100;
+    const maxChars = opts.maxInputCharsPerWord ?? (tokJson as { maxInputCharsPerWord?: number } | undefined)?.maxInputCharsPerWord ?? 100;
     try {
       tokenizer = new WordPieceTokenizer(vocabLines, { lowercase, maxInputCharsPerWord: maxChars });
     } catch (e) {
@@ -248,8 +314,12 @@ export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions =
     n === 'embeddings.position_ids' ||
     n.startsWith('cls.') ||
     (n.startsWith('pooler.') && !wanted.has(n)) ||
-    (n.startsWith('classifier.') && cfg.kind !== 'ce' && opts.kind !== undefined);
-  const missing = specs.filter((s) => !byName.has(s.name)).map((s) => s.name);
+    (n.startsWith('classifier.') && cfg.kind !== 'ce' && opts.kind !== undefined) ||
+    (distil && /^(vocab_transform|vocab_layer_norm|vocab_projector|pre_classifier)\./.test(n) && cfg.kind !== 'ce');
+  // DistilBERT has no token-type table: one zero row (see distilbertFields).
+  const synthesised = new Set<string>();
+  if (distil) for (const s of specs) if (s.name.endsWith('embeddings.token_type_embeddings.weight') && !byName.has(s.name)) synthesised.add(s.name);
+  const missing = specs.filter((s) => !byName.has(s.name) && !synthesised.has(s.name)).map((s) => s.name);
   const skipped: string[] = [];
   const unexpected: string[] = [...duplicates];
   for (const [n, e] of byName) {
@@ -279,7 +349,9 @@ export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions =
   }
 
   const weights = new Map<string, Float32Array>();
-  for (const s of specs) weights.set(s.name, tensorToFloat32(st, byName.get(s.name)!));
+  for (const s of specs) {
+    weights.set(s.name, synthesised.has(s.name) ? new Float32Array(s.shape[0] * s.shape[1]) : tensorToFloat32(st, byName.get(s.name)!));
+  }
   const model = RetrievalModel.fromWeights(cfg, tokenizer, weights);
   if (skipped.length > 0) opts.onSkipped?.(skipped);
   return model;

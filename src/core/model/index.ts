@@ -9,3 +9,5 @@ export { parseSafetensors, tensorToFloat32, writeSafetensors } from './safetenso
 export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile, TensorToWrite } from './safetensors';
 export { exportHuggingFace, importHuggingFace, LAB_CONFIG_KEY } from './hf';
 export type { ExportedFiles, HuggingFaceFiles, ImportOptions } from './hf';
+export { exportModelFolder, importModelFolder, pickleRefusal, readSentenceTransformers, wordPieceTokenizerJson } from './st';
+export type { ExportedFolder, FolderImportInfo, ModelFolder, SentenceTransformersSettings } from './st';

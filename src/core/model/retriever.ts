@@ -1,6 +1,8 @@
 // The three retrieval model kinds of algorithms.md sections 1 and 2 behind one class:
 //   DE  score = sim(pool(h^L(q)), pool(h^L(p))) / tau_s, layer l: the same on h^l.  [B, P]
-//       pool: [CLS], mean or max over the mask; optional L2 normalisation; sim: dot or cosine
+//       pool: [CLS], mean or max over the mask (or sentence-transformers' mean_sqrt_len,
+//       lasttoken); optional L2 normalisation; sim: dot or cosine; DE/CB texts may carry a
+//       prompt ("query: ") prepended before tokenisation (ModelConfig.queryPrompt)
 //   CB  score = sum_{i in q} max_{j in p} <E_q,i, E_p,j>, E = normalise(W h^L) (MaxSim);
 //       layer l: the same MaxSim on raw h^l (no projection, no normalisation).  [B, P]
 //   CE  score = w . h^L_CLS([CLS] q [SEP] p [SEP]) + b, layer l: same head on h^l_CLS. [B, G]
@@ -51,6 +53,12 @@ export type Embeddings =
 export interface EncodeOptions {
   /** Sequences per forward pass (default 128); results are concatenated. */
   batchSize?: number;
+  /**
+   * DE: vectors as sentence-transformers' `encode` returns them: L2-normalised only when the
+   * model itself normalises (a Normalize module), not merely because it compares by cosine.
+   * Such vectors are for export (`npm run lab -- embed`), not for {@link RetrievalModel.similarity}.
+   */
+  asSentenceTransformers?: boolean;
 }
 
 /** Large negative added to padded passage positions before MaxSim's max. */
@@ -105,6 +113,14 @@ export function poolVectors(cfg: Pick<ModelConfig, 'pooling' | 'normalize' | 'si
     if (cfg.pooling === 'mean') {
       // sum over unmasked tokens / their count (>= 1: [CLS] and [SEP] are always there)
       v = tf.div(tf.sum(tf.mul(h, m), 1), tf.maximum(tf.sum(m, 1), 1)) as tf.Tensor2D; // [N, H]
+    } else if (cfg.pooling === 'mean_sqrt_len') {
+      // sentence-transformers' mean_sqrt_len_tokens: the masked sum / sqrt(count)
+      v = tf.div(tf.sum(tf.mul(h, m), 1), tf.sqrt(tf.maximum(tf.sum(m, 1), 1))) as tf.Tensor2D; // [N, H]
+    } else if (cfg.pooling === 'lasttoken') {
+      // the last unmasked token (right padding: index count - 1), picked by a one-hot row
+      const last = tf.sub(tf.sum(mask, 1), 1).toInt(); // [N]
+      const pick = tf.expandDims(tf.oneHot(last, h.shape[1]).toFloat(), 2); // [N, T, 1]
+      v = tf.sum(tf.mul(h, pick), 1) as tf.Tensor2D; // [N, H]
     } else {
       // max over unmasked tokens: padding pushed to -1e9 first (sentence-transformers' way)
       v = tf.max(tf.add(h, tf.mul(tf.sub(1, m), -1e9)), 1) as tf.Tensor2D; // [N, H]
@@ -271,6 +287,12 @@ export class RetrievalModel {
     return ids;
   }
 
+  /** The texts of one side with the model's prompt prepended (sentence-transformers' prompts). */
+  private prompted(texts: readonly string[], side: 'query' | 'passage'): readonly string[] {
+    const p = side === 'query' ? this.config.queryPrompt : this.config.passagePrompt;
+    return p ? texts.map((t) => p + t) : texts;
+  }
+
   /** `[CLS] text [SEP]` for each text, padded to the longest (multiple of 8), capped at maxLen. */
   tokenizeTexts(texts: readonly string[], maxLen: number, length?: number): PaddedBatch {
     const sp = this.tokenizer.special;
@@ -305,8 +327,8 @@ export class RetrievalModel {
     }
     return {
       kind: 'separate',
-      queries: this.tokenizeTexts(queries, this.config.maxQueryLen),
-      passages: this.tokenizeTexts(passages, this.config.maxPassageLen),
+      queries: this.tokenizeTexts(this.prompted(queries, 'query'), this.config.maxQueryLen),
+      passages: this.tokenizeTexts(this.prompted(passages, 'passage'), this.config.maxPassageLen),
       groupSize,
     };
   }
@@ -435,8 +457,9 @@ export class RetrievalModel {
     return this.encodeSide(texts, 'passage', opts);
   }
 
-  private encodeSide(texts: readonly string[], side: 'query' | 'passage', opts: EncodeOptions): Embeddings {
+  private encodeSide(raw: readonly string[], side: 'query' | 'passage', opts: EncodeOptions): Embeddings {
     this.assertLive();
+    const texts = this.prompted(raw, side);
     const cfg = this.config;
     if (cfg.kind === 'ce') {
       throw new ConfigError('a cross encoder has no separate query/passage embeddings: use scorePairs', { field: 'kind' });
@@ -460,7 +483,7 @@ export class RetrievalModel {
         const b = this.tokenizeTexts(chunk, maxLen, length);
         const t = toTensors(b, false);
         const h = enc.forward(this.inputs(t), { training: false }).hidden[cfg.layers - 1]; // [n, T, H]
-        if (cfg.kind === 'de') vecs.push(poolVectors(cfg, h, t.mask));
+        if (cfg.kind === 'de') vecs.push(poolVectors(opts.asSentenceTransformers ? { ...cfg, similarity: 'dot' } : cfg, h, t.mask));
         else {
           vecs.push(tf.mul(this.colbertTokens(h), tf.expandDims(t.mask, 2))); // zero the padding
           masks.push(t.mask);
@@ -508,8 +531,8 @@ export class RetrievalModel {
           parts.push(this.ceHead(clsOf(h)));
           continue;
         }
-        const qt = toTensors(this.tokenizeTexts(qs, cfg.maxQueryLen), false);
-        const pt = toTensors(this.tokenizeTexts(ps, cfg.maxPassageLen), false);
+        const qt = toTensors(this.tokenizeTexts(this.prompted(qs, 'query'), cfg.maxQueryLen), false);
+        const pt = toTensors(this.tokenizeTexts(this.prompted(ps, 'passage'), cfg.maxPassageLen), false);
         const qh = this.qEncoder.forward(this.inputs(qt), { training: false }).hidden[cfg.layers - 1];
         const ph = this.pEncoder.forward(this.inputs(pt), { training: false }).hidden[cfg.layers - 1];
         if (cfg.kind === 'de') {

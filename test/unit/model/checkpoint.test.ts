@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, ConfigError } from '../../../src/core/errors';
+import { CheckpointError, ConfigError, UnsupportedModelError } from '../../../src/core/errors';
 import {
   exportHuggingFace,
   importHuggingFace,
@@ -166,7 +166,7 @@ describe('HF import validation: named errors, nothing half-loaded', () => {
   it('unsupported architectures and bad JSON are named', () => {
     expectCleanFailure(() => importHuggingFace(files({ configJson: '{"hidden_size": ' })), CheckpointError, /config\.json is not a JSON object/);
     expectCleanFailure(() => importHuggingFace(files({ configJson: JSON.stringify({ ...cfg, hidden_act: 'relu' }) })), ConfigError, /hidden_act "relu"/);
-    expectCleanFailure(() => importHuggingFace(files({ configJson: JSON.stringify({ ...cfg, model_type: 'roberta' }) })), ConfigError, /model_type "roberta"/);
+    expectCleanFailure(() => importHuggingFace(files({ configJson: JSON.stringify({ ...cfg, model_type: 'roberta' }) })), UnsupportedModelError, /model_type "roberta" is not supported.*"bert".*"distilbert"/);
   });
 
   it('accepts names without bert. prefix, TF-style gamma/beta, and skips pre-training heads', () => {
