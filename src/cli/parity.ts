@@ -18,7 +18,7 @@
 // Kinds: de (mean pooling, cosine / 0.05: the lab's new default DE), de-cls (plain [CLS] dot),
 // de-max (max pooling, normalised, dot / 0.1), cb (ColBERT with projection), ce.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +54,9 @@ export const INSTALL_TORCH = 'apt-get install -y python3-torch libopenblas0-pthr
 
 /** Every per-step total loss and term, and every final weight tensor, within this relative error. */
 export const PARITY_TOLERANCE = { loss: 1e-3, weight: 1e-3 } as const;
+
+/** Relative gap between a max's two largest entries below which float32 may flip the argmax. */
+export const NEAR_TIE = 1e-6;
 
 /** PyTorch is missing (or the twin failed to run). */
 export class TwinUnavailableError extends DistillLabError {
@@ -109,6 +112,20 @@ export interface ParityReport {
    * steps, so they are not compared: "model/name" -> the lab's drift max |w_lab - w_init|.
    */
   zero_gradient_tensors: Record<string, number>;
+  /**
+   * With --control: PyTorch's own float32 run against its float64 run, measured the same way
+   * (the float32 rounding floor the lab's float32 numbers can be read against).
+   */
+  control_f32?: { max_rel_loss: number; max_rel_weight: number; max_rel_grad_norm: number; max_rel_weight_tensor: string };
+  /**
+   * Steps where a max the scores take (ColBERT MaxSim, DE max pooling) had its two largest
+   * entries within NEAR_TIE of each other (relative) in the twin: float32 rounding may pick the
+   * other entry there, and the gradient goes to another token. A trajectory that leaves the
+   * tolerance band right after such a step has met max's non-smoothness, not a wrong formula.
+   */
+  near_ties: { step: number; gap: number }[];
+  /** The first step whose gradient norm differs by more than 1e-4 relative (null: none). */
+  first_grad_norm_divergence: number | null;
   /** The first step and term (or weights:<tensor>) beyond tolerance; null when none. */
   first_mismatch: { step: number; term: string; lab: number; torch: number; rel: number } | null;
   setup: Record<string, unknown>;
@@ -130,12 +147,15 @@ export function torchStatus(python = DEFAULT_PYTHON): { ok: boolean; version?: s
   return { ok: true, version, message: `torch ${version} (${python})` };
 }
 
-/** Runs the twin over dump folders (one process: torch's import costs ~2 s). */
-export function runTwin(dumpDirs: string[], python = DEFAULT_PYTHON): number {
+/**
+ * Runs the twin over dump folders (one process: torch's import costs ~2 s). float32: the
+ * control run (files torch_f32*), how far float32 rounding alone takes PyTorch.
+ */
+export function runTwin(dumpDirs: string[], python = DEFAULT_PYTHON, dtype: 'float64' | 'float32' = 'float64'): number {
   const st = torchStatus(python);
   if (!st.ok) throw new TwinUnavailableError(st.message);
   const t0 = performance.now();
-  const r = spawnSync(python, [TWIN_SCRIPT, ...dumpDirs], {
+  const r = spawnSync(python, [TWIN_SCRIPT, ...(dtype === 'float32' ? ['--dtype', 'float32'] : []), ...dumpDirs], {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
     maxBuffer: 64 * 1024 * 1024,
@@ -373,7 +393,10 @@ interface TwinRecord {
   precision: string;
   torch_version: string;
   zero_gradient?: Record<string, string[]>;
-  steps: { step: number; total: number; terms: Record<string, number>; grad_norm: number; grad_norm_teacher?: number; lr: number; layer_weights?: number[] }[];
+  steps: {
+    step: number; total: number; terms: Record<string, number>; grad_norm: number; grad_norm_teacher?: number; lr: number;
+    layer_weights?: number[]; min_max_gap?: number;
+  }[];
 }
 
 function readTensors(file: string): Map<string, Float32Array> {
@@ -448,6 +471,8 @@ export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }
   const gLab = lab.steps.map((s) => s.gradNorm);
   const gTorch = twin.steps.map((s) => s.grad_norm);
   const gradRel = gLab.reduce((m, g, i) => Math.max(m, relErr(g, gTorch[i], 1e-6)), 0);
+  const divergence = gLab.findIndex((g, i) => !(relErr(g, gTorch[i], 1e-6) <= 1e-4));
+  const nearTies = twin.steps.filter((s) => s.min_max_gap !== undefined && s.min_max_gap < NEAR_TIE).map((s) => ({ step: s.step, gap: s.min_max_gap! }));
   const lrLab = lab.steps.map((s) => s.lr);
   const lrTorch = twin.steps.map((s) => s.lr);
   const lrAbs = lrLab.reduce((m, v, i) => Math.max(m, Math.abs(v - lrTorch[i])), 0);
@@ -503,6 +528,8 @@ export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }
     lr: { lab: lrLab, torch: lrTorch, max_abs: lrAbs },
     weights,
     zero_gradient_tensors: zeroGrad,
+    near_ties: nearTies,
+    first_grad_norm_divergence: divergence < 0 ? null : divergence + 1,
     first_mismatch: first,
     setup: {
       student: dump.student.config, teacher: dump.teacher?.config ?? null, recipe: dump.recipe,
@@ -520,6 +547,32 @@ export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }
     report.layer_weights = { lab: wl, torch: wt, max_abs: maxAbs };
   }
   return report;
+}
+
+/** PyTorch float32 (torch_f32*) against float64 (torch*) in a dump folder the twin ran in both. */
+export function compareControl(dumpDir: string): NonNullable<ParityReport['control_f32']> {
+  const rd = (f: string) => JSON.parse(readFileSync(path.join(dumpDir, f), 'utf8')) as TwinRecord;
+  const a = rd('torch_f32.json');
+  const b = rd('torch.json');
+  const loss = a.steps.reduce((m, s, i) => Math.max(m, relErr(s.total, b.steps[i].total, 1e-6)), 0);
+  const grad = a.steps.reduce((m, s, i) => Math.max(m, relErr(s.grad_norm, b.steps[i].grad_norm, 1e-6)), 0);
+  let weight = 0;
+  let worst = '';
+  const dump = JSON.parse(readFileSync(path.join(dumpDir, 'dump.json'), 'utf8')) as { recipe: { kind: string; joint?: boolean } };
+  for (const m of dump.recipe.kind === 'lead' && dump.recipe.joint ? ['student', 'teacher'] : ['student']) {
+    const wa = readTensors(path.join(dumpDir, `torch_f32_${m}.safetensors`));
+    const wb = readTensors(path.join(dumpDir, `torch_${m}.safetensors`));
+    const zero = new Set(b.zero_gradient?.[m] ?? []);
+    for (const [name, tb] of wb) {
+      if (zero.has(name)) continue;
+      const rel = tensorRelError(wa.get(name)!, tb);
+      if (worst === '' || !(rel <= weight)) {
+        weight = rel;
+        worst = `${m}/${name}`;
+      }
+    }
+  }
+  return { max_rel_loss: loss, max_rel_weight: weight, max_rel_grad_norm: grad, max_rel_weight_tensor: worst };
 }
 
 /** Both sides of one recipe x kind, then the comparison. The current tfjs backend runs the lab. */
@@ -552,7 +605,8 @@ Options
   --batch N      queries per batch B (default 4); --negatives N hard negatives each (default 3)
   --seed N       world, models and sampler seed (default 1)
   --python PATH  interpreter with torch (default ${DEFAULT_PYTHON})
-  --keep         keep the dump folders (printed)`;
+  --control      also run the twin in float32: PyTorch's own float32 drift, in the report and table
+  --keep         keep the dump folders (printed; else they are removed)`;
 
 function pick<T extends string>(value: string, all: readonly T[], what: string): T[] {
   if (value === 'all') return [...all];
@@ -564,10 +618,18 @@ function pick<T extends string>(value: string, all: readonly T[], what: string):
 /** One row per report: the table docs/parity.md shows. */
 export function summaryMarkdown(reports: ParityReport[]): string {
   const fmt = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
-  const rows = reports.map(
-    (r) => `| ${r.recipe} | ${r.kind} | ${r.backend} | ${r.steps} | ${fmt(r.max_rel_loss)} | ${fmt(r.max_rel_weight)} | ${fmt(r.grad_norm.max_rel)} | ${r.pass ? 'pass' : `FAIL (${r.first_mismatch ? `step ${r.first_mismatch.step}, ${r.first_mismatch.term}` : 'tolerance'})`} |`,
-  );
-  return ['| recipe | kind | backend | steps | max_rel_loss | max_rel_weight | max_rel_grad_norm | result |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n';
+  const control = reports.some((r) => r.control_f32);
+  const rows = reports.map((r) => {
+    const c = r.control_f32;
+    const extra = control ? ` ${c ? `${fmt(c.max_rel_loss)} | ${fmt(c.max_rel_weight)} | ${fmt(c.max_rel_grad_norm)}` : '| |'} |` : '';
+    const tie = r.near_ties.filter((t) => r.first_grad_norm_divergence !== null && t.step <= r.first_grad_norm_divergence).at(-1);
+    const why = r.first_mismatch ? `step ${r.first_mismatch.step}, ${r.first_mismatch.term}` : 'tolerance';
+    const after = r.first_grad_norm_divergence ? `; gradients part at step ${r.first_grad_norm_divergence}${tie ? `, after a near tie of a max at step ${tie.step} (gap ${tie.gap.toExponential(0)})` : ''}` : '';
+    return `| ${r.recipe} | ${r.kind} | ${r.backend} | ${r.steps} | ${fmt(r.max_rel_loss)} | ${fmt(r.max_rel_weight)} | ${fmt(r.grad_norm.max_rel)} | ${r.pass ? 'pass' : `FAIL (${why}${after})`} |${extra}`;
+  });
+  const head = '| recipe | kind | backend | steps | max_rel_loss | max_rel_weight | max_rel_grad_norm | result |' + (control ? ' torch f32: loss | weight | grad norm |' : '');
+  const rule = '|---|---|---|---|---|---|---|---|' + (control ? '---|---|---|' : '');
+  return [head, rule, ...rows].join('\n') + '\n';
 }
 
 /** `npm run lab -- parity ...`; argv without the `parity` word. Sets process.exitCode 1 on a failed comparison. */
@@ -586,6 +648,7 @@ export async function parityMain(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       python: { type: 'string', default: DEFAULT_PYTHON },
       keep: { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -624,7 +687,12 @@ export async function parityMain(argv: string[]): Promise<void> {
     }
   }
   const twinSeconds = runTwin(dirs.map((d) => d.dir), v.python);
-  const reports = dirs.map((d) => compareParity(d.dir, { lab: d.lab, twin: twinSeconds / dirs.length }));
+  if (v.control) runTwin(dirs.map((d) => d.dir), v.python, 'float32');
+  const reports = dirs.map((d) => {
+    const r = compareParity(d.dir, { lab: d.lab, twin: twinSeconds / dirs.length });
+    if (v.control) r.control_f32 = compareControl(d.dir);
+    return r;
+  });
   for (const r of reports) {
     process.stderr.write(
       `  ${r.pass ? 'pass' : 'FAIL'} ${r.recipe} ${r.kind}: max_rel_loss ${r.max_rel_loss.toExponential(2)}, max_rel_weight ${r.max_rel_weight.toExponential(2)}` +
@@ -641,10 +709,11 @@ export async function parityMain(argv: string[]): Promise<void> {
     writeFileSync(path.join(outDir, 'summary.md'), md);
     writeFileSync(
       path.join(outDir, 'summary.json'),
-      JSON.stringify(reports.map((r) => ({ recipe: r.recipe, kind: r.kind, backend: r.backend, steps: r.steps, pass: r.pass, max_rel_loss: r.max_rel_loss, max_rel_weight: r.max_rel_weight, max_rel_grad_norm: r.grad_norm.max_rel, first_mismatch: r.first_mismatch })), null, 1),
+      JSON.stringify(reports.map((r) => ({ recipe: r.recipe, kind: r.kind, backend: r.backend, steps: r.steps, pass: r.pass, max_rel_loss: r.max_rel_loss, max_rel_weight: r.max_rel_weight, max_rel_weight_tensor: r.max_rel_weight_tensor, max_rel_grad_norm: r.grad_norm.max_rel, first_mismatch: r.first_mismatch, control_f32: r.control_f32 })), null, 1),
     );
   }
   process.stdout.write(md);
   if (v.keep) process.stderr.write(`dumps kept in:\n${dirs.map((d) => `  ${d.dir}`).join('\n')}\n`);
+  else for (const d of dirs) rmSync(d.dir, { recursive: true, force: true });
   if (reports.some((r) => !r.pass)) process.exitCode = 1;
 }

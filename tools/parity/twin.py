@@ -15,6 +15,8 @@ writes, next to them:
                                norms, the learning rates and LEAD's layer weights
   torch_student.safetensors    the student's final weights, F64
   torch_teacher.safetensors    the teacher's final weights (joint LEAD only), F64
+With --dtype float32 the same files are named torch_f32* (a control: how far float32 rounding
+alone takes PyTorch from its float64 run).
 
 Written from the spec, not from the TypeScript: section 1 (encoders, DE pooling and
 similarity, ColBERT MaxSim, CE head), 2 (score matrices, cutting to groups), 3 (losses),
@@ -118,6 +120,23 @@ def encode(W, cfg, consts, prefix, seq):
     return hidden
 
 
+# The smallest relative gap between the largest and the second largest entry of every max this
+# step took (DE max pooling, ColBERT MaxSim): where it is ~1e-6, float32 rounding may pick the
+# other entry, and the gradient goes to another token (max is not smooth there).
+GAPS = []
+
+
+def note_gap(x, dim, valid=None):
+    with torch.no_grad():
+        top = x.topk(2, dim=dim).values
+        a, b = top.select(dim, 0), top.select(dim, 1)
+        gap = (a - b) / a.abs().clamp_min(1.0)
+        if valid is not None:
+            gap = gap[valid]
+        if gap.numel():
+            GAPS.append(float(gap.min()))
+
+
 def unit(x):
     # x / ||x||_2 along the last axis
     return x / x.norm(dim=-1, keepdim=True)
@@ -131,7 +150,9 @@ def de_vector(cfg, h, mask):
     elif pooling == 'mean':
         v = (h * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True)
     elif pooling == 'max':
-        v = h.masked_fill(mask[:, :, None] == 0, float('-inf')).max(1).values
+        hm = h.masked_fill(mask[:, :, None] == 0, float('-inf'))
+        note_gap(hm, 1)
+        v = hm.max(1).values
     else:
         raise ValueError(f'unknown pooling {pooling}')
     if cfg.get('normalize', False):
@@ -151,6 +172,7 @@ def maxsim(eq, qmask, ep, pmask):
     """ColBERT MaxSim: eq [B, Tq, D], ep [P, Tp, D] -> [B, P]."""
     sim = torch.einsum('bid,pjd->bpij', eq, ep)  # [B, P, Tq, Tp]
     sim = sim.masked_fill(pmask[None, :, None, :] == 0, float('-inf'))
+    note_gap(sim, -1, (qmask[:, None, :] > 0).expand(sim.shape[:3]))
     best = sim.max(-1).values  # [B, P, Tq]: best passage token per query token
     return (best * qmask[:, None, :]).sum(-1)
 
@@ -394,6 +416,7 @@ def run(dump_dir):
         for o in (s_opt, t_opt):
             if o is not None:
                 o.zero_grad(set_to_none=True)
+        GAPS.clear()
         total, terms, lam = step_loss(d, step, student, teacher, prev)
         total.backward()
         for model, gmax in track:
@@ -426,10 +449,13 @@ def run(dump_dir):
             rec_step['grad_norm_teacher'] = g_t
         if lam is not None:
             rec_step['layer_weights'] = [float(x) for x in lam]
+        if GAPS:
+            rec_step['min_max_gap'] = min(GAPS)
         out_steps.append(rec_step)
-    write_safetensors(os.path.join(dump_dir, 'torch_student.safetensors'), {k: v for k, v in student.W.items()})
+    out = 'torch' if DTYPE == torch.float64 else 'torch_f32'
+    write_safetensors(os.path.join(dump_dir, f'{out}_student.safetensors'), {k: v for k, v in student.W.items()})
     if joint:
-        write_safetensors(os.path.join(dump_dir, 'torch_teacher.safetensors'), {k: v for k, v in teacher.W.items()})
+        write_safetensors(os.path.join(dump_dir, f'{out}_teacher.safetensors'), {k: v for k, v in teacher.W.items()})
     zero = {}
     for (model, gmax), role in zip(track, ['student', 'teacher']):
         zero[role] = [n for n, _ in model.params() if gmax.get(n, 0.0) <= 1e-9 * norm_max]
@@ -440,7 +466,7 @@ def run(dump_dir):
         'threads': torch.get_num_threads(),
         'steps': out_steps,
     }
-    with open(os.path.join(dump_dir, 'torch.json'), 'w') as f:
+    with open(os.path.join(dump_dir, f'{out}.json'), 'w') as f:
         json.dump(result, f)
 
 
