@@ -19,6 +19,8 @@ import { formatHealthEvent, rankedIdsToTrec, summarize, resultsMarkdown } from '
 import { mergeFolders } from './merge';
 import type { StepEvent } from '../core/train/events';
 import { parityMain } from './parity';
+import { embedMain } from './embed';
+import { loadModel, pretrainedTeacherSpec } from './modelSource';
 
 const HELP = `Distill Lab command line
 
@@ -54,13 +56,16 @@ Options
   --teacher-tokenizer wordpiece|hashed-word --student-tokenizer ...  (defaults: hashed-word for both)
   --teacher-vocab N --student-vocab N   vocabulary sizes (override --vocab)
   --warmup X            fraction of steps spent warming up (default 0.1)
+  --teacher SPEC        a pretrained first teacher, used as it is (not trained): hf:owner/name[@rev] from the
+                        Hugging Face Hub (HF_ENDPOINT, HF_TOKEN; cached) or a checkpoint folder
   --backend NAME        force a tfjs backend: wasm, cpu, or webgpu (Node WebGPU through the webgpu npm package;
                         a software adapter only when forced). Default: self-checked choice
   --quiet               no progress bar
   --merge DIR,DIR,...   merge result folders (e.g. seeds run in parallel) into --out
   -h, --help
 
-  npm run lab -- parity --help   the training step against a PyTorch twin (tools/parity/twin.py)`;
+  npm run lab -- parity --help   the training step against a PyTorch twin (tools/parity/twin.py)
+  npm run lab -- embed --help    embeddings of a pretrained or exported model (hf:owner/name or a folder)`;
 
 /** A teacher template turned into a model of another kind (DE scoring fields only on a DE). */
 function modelOfKind<M extends { kind: string }>(m: M, kind: string): M {
@@ -76,8 +81,9 @@ function fail(msg: string): never {
 
 // `npm run lab -- parity ...` has options of its own (src/cli/parity.ts).
 const PARITY = process.argv[2] === 'parity';
+const EMBED = process.argv[2] === 'embed';
 const { values: a } = parseArgs({
-  args: PARITY ? [] : undefined,
+  args: PARITY || EMBED ? [] : undefined,
   options: {
     corpus: { type: 'string' },
     recipes: { type: 'string', default: 'bm25,baseline,kd,lead,prod' },
@@ -114,6 +120,7 @@ const { values: a } = parseArgs({
     'self-supervised': { type: 'string' },
     'pairs-per-doc': { type: 'string' },
     'span-prob': { type: 'string' },
+    teacher: { type: 'string' },
     pooling: { type: 'string' },
     similarity: { type: 'string' },
     'score-temperature': { type: 'string' },
@@ -146,6 +153,7 @@ const onOff = (name: string): boolean | undefined => {
 
 async function main(): Promise<void> {
   if (PARITY) return parityMain(process.argv.slice(3));
+  if (EMBED) return embedMain(process.argv.slice(3));
   if (a.help) {
     console.log(HELP);
     return;
@@ -211,6 +219,7 @@ async function main(): Promise<void> {
     index: i,
   }));
   if (teachers[0].model.kind === 'ce') fail('--prod-chain must start with a DE or CB teacher (KD and LEAD use the first one)');
+  if (typeof a.teacher === 'string') Object.assign(teachers[0], await pretrainedTeacherSpec(a.teacher, log));
   const studentSteps = num('student-steps') ?? base.studentTrain.steps;
   const train = {
     batchSize: num('batch') ?? base.studentTrain.batchSize,
@@ -290,6 +299,7 @@ async function main(): Promise<void> {
     let lastDraw = 0;
     const results = await runExperiment(corpus, cfg, {
       onLog: log,
+      loadPretrained: async (spec) => (await loadModel(spec)).model,
       onEvent: (e) => {
         if (e.type === 'health') {
           // Printed even with --quiet: a collapse or a blow-up is what a long run must not hide.

@@ -98,12 +98,7 @@ function readHfConfig(
     });
   }
   const modelType = hf.model_type;
-  if (modelType !== undefined && modelType !== 'bert' && modelType !== 'distilbert') {
-    throw new UnsupportedModelError(
-      `config.json: model_type ${JSON.stringify(modelType)} is not supported: the lab reads ${SUPPORTED_MODEL_TYPES} (post-LayerNorm BERT encoders with a WordPiece vocabulary)`,
-      { file: 'config.json', field: 'model_type', modelType, supported: ['bert', 'distilbert'] },
-    );
-  }
+  if (modelType !== undefined && modelType !== 'bert' && modelType !== 'distilbert') throw unsupportedModelType(modelType);
   if (modelType === 'distilbert') distilbertFields(hf);
   const act = hf.hidden_act ?? 'gelu';
   if (act !== 'gelu' && act !== 'gelu_python') {
@@ -166,6 +161,14 @@ function readHfConfig(
 
 /** What import reads, for error messages. */
 const SUPPORTED_MODEL_TYPES = 'model_type "bert" (BERT, MiniLM, bge, e5, ...) and "distilbert"';
+
+/** The error for a config.json model_type the lab does not read. */
+export function unsupportedModelType(modelType: unknown, file = 'config.json'): UnsupportedModelError {
+  return new UnsupportedModelError(
+    `${file}: model_type ${JSON.stringify(modelType)} is not supported: the lab reads ${SUPPORTED_MODEL_TYPES} (post-LayerNorm BERT encoders with a WordPiece vocabulary)`,
+    { file, field: 'model_type', modelType, supported: ['bert', 'distilbert'] },
+  );
+}
 
 /**
  * DistilBERT's config names -> BERT's, in place. The math is BERT's (post-LN blocks, erf GELU,

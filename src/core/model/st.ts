@@ -33,7 +33,7 @@ import { CheckpointError, UnsupportedModelError } from '../errors';
 import { SPECIAL_TOKENS } from '../text/tokenizerBase';
 import { WordPieceTokenizer } from '../text/wordpiece';
 import type { ModelConfigInput, Pooling, Similarity } from './config';
-import { exportHuggingFace, importHuggingFace, LAB_CONFIG_KEY, type ImportOptions } from './hf';
+import { exportHuggingFace, importHuggingFace, LAB_CONFIG_KEY, unsupportedModelType, type ImportOptions } from './hf';
 import type { RetrievalModel } from './retriever';
 
 /** A checkpoint folder: path relative to the folder ('1_Pooling/config.json') -> contents. */
@@ -320,6 +320,58 @@ function readTokenizer(files: ModelFolder, dir: string): TokenizerSettings | nul
     ...(maxChars !== undefined ? { maxInputCharsPerWord: maxChars } : {}),
     ...(typeof mml === 'number' && Number.isFinite(mml) && mml >= 3 && mml < 1e9 ? { modelMaxLength: mml } : {}),
   };
+}
+
+/** Files of the Transformer module's folder the lab reads. */
+const TRANSFORMER_FILES = [
+  'config.json', 'model.safetensors', 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json',
+  'sentence_bert_config.json',
+];
+
+/**
+ * From a repository's file list (and its modules.json, when it has one), the files to
+ * fetch; refuses, before any weight is downloaded, a folder whose weights are only a pickle
+ * or sharded, or that lacks config.json or a vocabulary.
+ */
+export function folderFilesWanted(paths: readonly string[], modulesJson: string | undefined, where = 'the repository'): string[] {
+  const have = new Set(paths);
+  const mods = modulesJson === undefined ? null : readModules({ 'modules.json': modulesJson });
+  const dir = mods?.transformer ?? '';
+  const wanted: string[] = [];
+  if (mods) {
+    wanted.push('modules.json', 'config_sentence_transformers.json');
+    if (mods.pooling !== null) wanted.push(`${mods.pooling}config.json`);
+  }
+  for (const f of TRANSFORMER_FILES) wanted.push(`${dir}${f}`);
+  const out = wanted.filter((p) => have.has(p));
+  if (!have.has(`${dir}model.safetensors`)) {
+    const pickle = PICKLE_FILES.map((f) => `${dir}${f}`).find((f) => have.has(f));
+    if (pickle) throw pickleRefusal(pickle);
+    if (have.has(`${dir}model.safetensors.index.json`)) {
+      throw new UnsupportedModelError(`${where}: sharded weights (model.safetensors.index.json) are not supported: save the model as one model.safetensors`, {
+        file: `${dir}model.safetensors.index.json`,
+      });
+    }
+    throw new CheckpointError(`${where} has no ${dir}model.safetensors`, { file: `${dir}model.safetensors` });
+  }
+  if (!have.has(`${dir}config.json`)) throw new CheckpointError(`${where} has no ${dir}config.json`, { file: `${dir}config.json` });
+  if (!have.has(`${dir}vocab.txt`) && !have.has(`${dir}tokenizer.json`)) {
+    throw new CheckpointError(`${where} has neither ${dir}vocab.txt nor ${dir}tokenizer.json: the lab needs the vocabulary`, { file: `${dir}vocab.txt` });
+  }
+  return out;
+}
+
+/**
+ * Checks a folder's small files (everything but the weights): the modules, pooling and
+ * similarity, the architecture and the tokenizer. Throws what importModelFolder would.
+ */
+export function precheckModelFolder(files: ModelFolder): void {
+  const st = readSentenceTransformers(files);
+  const dir = st?.transformerPath ?? '';
+  const cfg = json(files, `${dir}config.json`);
+  const mt = cfg?.model_type;
+  if (mt !== undefined && mt !== 'bert' && mt !== 'distilbert') throw unsupportedModelType(mt, `${dir}config.json`);
+  readTokenizer(files, dir);
 }
 
 /**
