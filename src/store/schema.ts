@@ -186,7 +186,12 @@ export interface ModelInfo {
 export interface ModelRecord {
   id: string;
   name: string;
-  source: { kind: 'import'; files: { name: string; bytes: number }[] };
+  source: {
+    kind: 'import';
+    files: { name: string; bytes: number }[];
+    /** Downloaded from the Hugging Face Hub: where from, and the commit the revision resolved to. */
+    hub?: { endpoint: string; repo: string; revision: string; sha: string };
+  };
   info: ModelInfo;
   createdAt: number;
 }
@@ -197,6 +202,11 @@ export interface ModelFilesRecord {
   configJson: string;
   vocabTxt: string;
   safetensors: ArrayBuffer;
+  /**
+   * The other text files of a sentence-transformers folder by their path in it (modules.json,
+   * 1_Pooling/config.json, tokenizer.json, ...); absent for a plain Hugging Face import.
+   */
+  extraFiles?: Record<string, string>;
 }
 
 export interface LabDB extends DBSchema {

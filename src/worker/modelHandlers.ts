@@ -1,11 +1,14 @@
-// The training worker's model methods: import a Hugging Face checkpoint (validated whole,
-// then stored in one transaction), list the models the lab has (imported ones, and the final
+// The training worker's model methods: import a Hugging Face checkpoint or a
+// sentence-transformers folder, from files or from the Hugging Face Hub by name (validated
+// whole, then stored in one transaction), list the models the lab has (imported ones, and the final
 // checkpoints of every run's teachers and students), export one as Hugging Face files, and
 // evaluate one on a corpus split exactly as a run evaluates its students.
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../core/data/types';
 import { CheckpointError, ConfigError, DistillLabError } from '../core/errors';
 import { exportHuggingFace, importHuggingFace, type HuggingFaceFiles } from '../core/model/hf';
+import { importModelFolder, type ModelFolder } from '../core/model/st';
+import { DEFAULT_HUB_ENDPOINT, downloadHubFolder, parseHubRef } from '../core/hub/hub';
 import { RetrievalModel } from '../core/model/retriever';
 import { validateModelConfig } from '../core/model/config';
 import { defaultEvalSplit, evaluateModel } from '../core/retrieval/evaluate';
@@ -14,9 +17,9 @@ import { decodeCheckpoint, tensorsUnder } from '../core/train/checkpoint';
 import type { CheckpointMeta, ModelInfo } from '../store/schema';
 import { LabStore } from '../store/store';
 import { throwIfCancelled, type Handlers } from './engine';
-import type { IngestFileParam, ModelSummary } from './protocol';
+import type { IngestFileParam, ModelSummary, Params } from './protocol';
 
-export type ModelHandlers = Pick<Handlers, 'importModel' | 'listModels' | 'deleteModel' | 'exportModel' | 'evaluateModel'>;
+export type ModelHandlers = Pick<Handlers, 'importModel' | 'importHubModel' | 'listModels' | 'deleteModel' | 'exportModel' | 'evaluateModel'>;
 
 const IMPORT = 'import:';
 const RUN = 'run:';
@@ -75,6 +78,7 @@ export async function loadStoredModel(store: LabStore, id: string): Promise<Retr
     const rec = await store.getModel(modelId);
     if (!rec) throw new CheckpointError(`There is no imported model "${modelId}".`, { modelId });
     const files = await store.loadModelFiles(modelId);
+    if (files.extraFiles) return importModelFolder(storedFolder(files)).model;
     return importHuggingFace({ configJson: files.configJson, vocabTxt: files.vocabTxt, safetensors: files.safetensors });
   }
   if (id.startsWith(RUN)) {
@@ -115,6 +119,16 @@ function namedImportError(e: unknown, names: { config: string; vocab: string; we
   return new Ctor(msg, { ...e.details, file });
 }
 
+/** A stored sentence-transformers import as the folder it came from. */
+function storedFolder(f: { configJson: string; vocabTxt: string; safetensors: ArrayBuffer; extraFiles?: Record<string, string> }): ModelFolder {
+  const folder: ModelFolder = { ...f.extraFiles, 'config.json': f.configJson, 'model.safetensors': f.safetensors };
+  if (f.vocabTxt) folder['vocab.txt'] = f.vocabTxt;
+  return folder;
+}
+
+/** Paths of a folder's text files the lab keeps beside config.json, vocab.txt and the weights. */
+const isKeptText = (p: string) => /\.(json|txt)$/.test(p) && p !== 'config.json' && p !== 'vocab.txt';
+
 async function readFiles(files: { config: IngestFileParam; vocab: IngestFileParam; weights: IngestFileParam }): Promise<HuggingFaceFiles & { bytes: ArrayBuffer }> {
   const text = async (f: IngestFileParam) => {
     try {
@@ -127,6 +141,74 @@ async function readFiles(files: { config: IngestFileParam; vocab: IngestFilePara
   return { configJson: await text(files.config), vocabTxt: await text(files.vocab), safetensors: bytes, bytes };
 }
 
+function byteLength(v: ModelFolder[string] | undefined): number {
+  return v === undefined ? 0 : typeof v === 'string' ? new TextEncoder().encode(v).byteLength : v.byteLength;
+}
+
+/**
+ * Imports a checkpoint folder (sentence-transformers or Hugging Face) and stores it: the model
+ * is built (then freed) before anything is stored; the record and files go in one transaction.
+ */
+async function storeFolder(
+  s: LabStore,
+  files: ModelFolder,
+  name: string,
+  fileList: { name: string; bytes: number }[],
+  hub?: { endpoint: string; repo: string; revision: string; sha: string },
+): Promise<ModelSummary> {
+  const { model } = importModelFolder(files);
+  let info: ModelInfo;
+  let vocabTxt: string;
+  try {
+    info = modelInfo(model);
+    // vocab.txt as the folder has it, else the vocabulary read from tokenizer.json (one token a line).
+    const v = files['vocab.txt'];
+    vocabTxt = v === undefined ? '' : typeof v === 'string' ? v : new TextDecoder().decode(v);
+  } finally {
+    model.dispose();
+  }
+  const td = new TextDecoder();
+  const text = (v: ModelFolder[string]) => (typeof v === 'string' ? v : td.decode(v));
+  const extraFiles: Record<string, string> = {};
+  for (const [p, v] of Object.entries(files)) if (isKeptText(p)) extraFiles[p] = text(v);
+  const w = files['model.safetensors'];
+  const weights = typeof w === 'string' ? new TextEncoder().encode(w) : w instanceof Uint8Array ? w : new Uint8Array(w);
+  const safetensors = weights.byteOffset === 0 && weights.byteLength === weights.buffer.byteLength ? (weights.buffer as ArrayBuffer) : (weights.slice().buffer as ArrayBuffer);
+  const id = `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const createdAt = Date.now();
+  const source = { kind: 'import' as const, files: fileList, ...(hub ? { hub } : {}) };
+  await s.putModel({ id, name: name.slice(0, 120), source, info, createdAt }, { configJson: text(files['config.json']), vocabTxt, safetensors, extraFiles });
+  return { id: `${IMPORT}${id}`, name: name.slice(0, 120), origin: 'import', info, createdAt, files: fileList, ...(hub ? { hub } : {}) };
+}
+
+/** importModel for a sentence-transformers folder (or a checkpoint with tokenizer.json and no vocab.txt). */
+async function importFolderFiles(s: LabStore, params: Params<'importModel'>): Promise<ModelSummary> {
+  const { config, vocab, weights, extra = [] } = params.files;
+  if (!config || !(config.blob instanceof Blob)) throw new CheckpointError('config.json is missing: choose the checkpoint folder (or config.json, the vocabulary and model.safetensors)', { file: 'config.json' });
+  if (!weights || !(weights.blob instanceof Blob)) throw new CheckpointError('model.safetensors is missing', { file: 'model.safetensors' });
+  const folder: ModelFolder = {};
+  const text = async (f: IngestFileParam) => {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(await f.blob.arrayBuffer());
+    } catch {
+      throw new CheckpointError(`${f.name}: not UTF-8 text`, { file: f.name });
+    }
+  };
+  folder['config.json'] = await text(config);
+  if (vocab) folder['vocab.txt'] = await text(vocab);
+  for (const f of extra) if (isKeptText(f.name)) folder[f.name] = await text(f);
+  folder['model.safetensors'] = new Uint8Array(await weights.blob.arrayBuffer());
+  let cfgName: unknown;
+  try {
+    cfgName = (JSON.parse(folder['config.json'] as string) as Record<string, unknown>)._name_or_path;
+  } catch {
+    cfgName = undefined;
+  }
+  const name = params.name?.trim() || (typeof cfgName === 'string' && cfgName.trim()) || weights.name.replace(/\.safetensors$/i, '');
+  const fileList = [config, ...(vocab ? [vocab] : []), ...extra, weights].map((f) => ({ name: f.name, bytes: f.blob.size }));
+  return storeFolder(s, folder, name, fileList);
+}
+
 export function createModelHandlers(openStore: () => Promise<LabStore> = () => LabStore.open()): ModelHandlers {
   let store: Promise<LabStore> | null = null;
   const db = () => (store ??= openStore());
@@ -134,7 +216,9 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
   return {
     async importModel(params) {
       const s = await db();
-      const { config, vocab, weights } = params.files ?? ({} as never);
+      if (params.files?.extra?.length || (params.files && !params.files.vocab)) return importFolderFiles(s, params);
+      const { config, weights } = params.files ?? ({} as never);
+      const vocab = params.files?.vocab as IngestFileParam; // checked just below
       for (const [slot, f] of [['config.json', config], ['vocab.txt', vocab], ['model.safetensors', weights]] as const) {
         if (!f || !(f.blob instanceof Blob)) throw new CheckpointError(`${slot} is missing: choose config.json, vocab.txt and model.safetensors together`, { file: slot });
       }
@@ -143,7 +227,7 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
       let read: Awaited<ReturnType<typeof readFiles>>;
       // Everything is parsed and the model built (then freed) before a byte is stored.
       try {
-        read = await readFiles(params.files);
+        read = await readFiles({ config, vocab, weights });
         const model = importHuggingFace(read);
         try {
           info = modelInfo(model);
@@ -170,6 +254,33 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
       return { id: `${IMPORT}${id}`, name, origin: 'import', info, createdAt, files: fileList };
     },
 
+    async importHubModel(params, ctx) {
+      const s = await db();
+      const endpoint = (params.endpoint?.trim() || DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
+      const ref = parseHubRef(params.spec);
+      // Already in the library (same endpoint, repo and revision or commit): no request at all.
+      const have = (await s.listModels()).find((m) => {
+        const h = m.source.hub;
+        return h && h.endpoint === endpoint && h.repo === ref.repo && (h.revision === ref.revision || h.sha === ref.revision);
+      });
+      if (have) {
+        return { id: `${IMPORT}${have.id}`, name: have.name, origin: 'import', info: have.info, createdAt: have.createdAt, files: have.source.files, hub: have.source.hub, fromLibrary: true };
+      }
+      const folder = await downloadHubFolder(ref, {
+        fetch: (url, init) => fetch(url, init),
+        endpoint,
+        ...(params.token ? { token: params.token } : {}),
+        signal: ctx.signal,
+        onListing: (files) => ctx.progress({ kind: 'listing', files: files.map((f) => ({ path: f.path, ...(f.size !== undefined ? { size: f.size } : {}) })) }),
+        onProgress: (p) => ctx.progress({ kind: 'file', file: p.file, loaded: p.loaded, ...(p.total !== undefined ? { total: p.total } : {}) }),
+      });
+      throwIfCancelled(ctx.signal, 'download');
+      const hub = { endpoint, repo: ref.repo, revision: ref.revision, sha: folder.sha };
+      const fileList = folder.listing.map((f) => ({ name: f.path, bytes: f.size ?? byteLength(folder.files[f.path]) }));
+      const summary = await storeFolder(s, folder.files, params.name?.trim() || (ref.revision === 'main' ? ref.repo : `${ref.repo}@${ref.revision}`), fileList, hub);
+      return { ...summary, fromLibrary: false };
+    },
+
     async listModels() {
       const s = await db();
       const out: ModelSummary[] = (await s.listModels()).map((m) => ({
@@ -179,6 +290,7 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
         info: m.info,
         createdAt: m.createdAt,
         files: m.source.files,
+        ...(m.source.hub ? { hub: m.source.hub } : {}),
       }));
       for (const run of await s.listRuns()) {
         const metas: CheckpointMeta[] = await s.listCheckpoints(run.id);

@@ -63,6 +63,8 @@ export interface ModelSummary {
   run?: { runId: string; runName: string; corpusId: string; role: string; split: Split; rerankDepth: number };
   /** Imported models: the files they came from. */
   files?: { name: string; bytes: number }[];
+  /** Models downloaded from the Hugging Face Hub: where from, and the commit. */
+  hub?: { endpoint: string; repo: string; revision: string; sha: string };
 }
 
 /** Method name -> params, result and progress payloads. Add new methods here only. */
@@ -103,9 +105,28 @@ export interface Methods {
    * stored in one transaction. Errors name the file and what is wrong with it.
    */
   importModel: {
-    params: { name?: string; files: { config: IngestFileParam; vocab: IngestFileParam; weights: IngestFileParam } };
+    params: {
+      name?: string;
+      /**
+       * vocab.txt may be left out when `extra` has tokenizer.json. `extra`: the other files of a
+       * sentence-transformers folder, named by their path in it (modules.json,
+       * 1_Pooling/config.json, tokenizer.json, sentence_bert_config.json, ...).
+       */
+      files: { config: IngestFileParam; vocab?: IngestFileParam; weights: IngestFileParam; extra?: IngestFileParam[] };
+    };
     result: ModelSummary;
     progress: never;
+  };
+  /**
+   * Downloads `owner/name[@revision]` from the Hugging Face Hub (or `endpoint`), checks every
+   * file (sizes, sha256) and imports it as importModel does. A revision already imported from
+   * the same endpoint is answered from the library without any request. The token, when
+   * given, is used for this download only and never stored. Cancel stops the download.
+   */
+  importHubModel: {
+    params: { spec: string; endpoint?: string; token?: string; name?: string };
+    result: ModelSummary & { fromLibrary: boolean };
+    progress: { kind: 'listing'; files: { path: string; size?: number }[] } | { kind: 'file'; file: string; loaded: number; total?: number };
   };
   /** Imported models, then the trained models of every stored run. */
   listModels: {
@@ -286,6 +307,7 @@ const METHOD_NAMES: readonly MethodName[] = [
   'runEvents',
   'deleteRun',
   'importModel',
+  'importHubModel',
   'listModels',
   'deleteModel',
   'exportModel',

@@ -50,6 +50,10 @@ const dispatcher = new Dispatcher(
       await backendReady(ctx.signal);
       return models.importModel(params, ctx);
     },
+    importHubModel: async (params, ctx) => {
+      await backendReady(ctx.signal);
+      return models.importHubModel(params, ctx);
+    },
     exportModel: async (params, ctx) => {
       await backendReady(ctx.signal);
       return models.exportModel(params, ctx);

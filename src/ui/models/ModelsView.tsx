@@ -5,6 +5,7 @@ import { defaultStudent, runConfigErrors, type ModelDesign, type RunConfig } fro
 import { LAB_DROPOUT } from '../../core/distill/experiment';
 import type { ModelSummary } from '../../worker/protocol';
 import { CheckpointPicker, type HfCheckpointFiles, type ImportState } from './CheckpointPicker';
+import { HubImport } from './HubImport';
 import { ModelLibrary, type ModelLibraryProps } from './ModelLibrary';
 import { KIND_LABEL, ModelDesigner } from './ModelDesigner';
 import { modelStats, teacherUpdatedDuringDistillation } from './modelStats';
@@ -142,6 +143,7 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus,
         </div>
         <h3>Import a pretrained teacher</h3>
         <CheckpointPicker onImport={onImportCheckpoint} status={importStatus} />
+        {onImportCheckpoint && <HubImport onImported={() => void library?.onRefresh?.()} />}
       </section>
 
       <section className="panel" aria-labelledby="library-title">

@@ -54,15 +54,16 @@ export function useModels(refreshKey: unknown) {
 
   const onImportCheckpoint = useCallback(
     async (files: HfCheckpointFiles) => {
-      setImportStatus({ state: 'importing', message: `Reading and checking ${files.config.name}, ${files.vocab.name} and ${files.weights.name}…` });
+      setImportStatus({ state: 'importing', message: `Reading and checking ${[files.config, files.vocab, files.weights].filter(Boolean).map((f) => f!.name).join(', ')}${files.extra?.length ? ` and ${files.extra.length} sentence-transformers files` : ''}…` });
       const folder = (files.weights.webkitRelativePath || '').split('/').slice(0, -1).pop();
       try {
         const m = await getEngine().call('importModel', {
           name: folder || undefined,
           files: {
             config: { name: files.config.name, blob: files.config },
-            vocab: { name: files.vocab.name, blob: files.vocab },
+            ...(files.vocab ? { vocab: { name: files.vocab.name, blob: files.vocab } } : {}),
             weights: { name: files.weights.name, blob: files.weights },
+            ...(files.extra?.length ? { extra: files.extra.map((e) => ({ name: e.path, blob: e.file })) } : {}),
           },
         });
         setImportStatus({ state: 'done', message: `Imported “${m.name}”: ${describeModel(m)}. It is in the model library below: evaluate it, or make it the teacher.` });
