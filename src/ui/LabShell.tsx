@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { ExportedFiles } from '../core/model/hf';
+import type { ModelExport, ModelExportLayout } from './models/useModels';
 import type { ParsedRun, Rankings } from '../core/eval/trec';
 import { CompareView } from './compare/CompareView';
 import { PublishedResults } from './compare/PublishedResults';
@@ -31,7 +31,7 @@ export interface LabActions {
   rankingSources?: ExportSource[];
   onRequestRankings?: (id: string) => Promise<Rankings>;
   exportModels?: ExportSource[];
-  onExportModel?: (id: string) => Promise<ExportedFiles>;
+  onExportModel?: (id: string, layout?: ModelExportLayout) => Promise<ModelExport>;
   onImportMetrics?: (runs: CompareRun[]) => void;
   onImportTrecRun?: (fileName: string, run: ParsedRun) => void;
   /** The Models tab's library: stored models, corpora to evaluate on, evaluate and delete. */

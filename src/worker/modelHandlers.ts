@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../core/data/types';
 import { CheckpointError, ConfigError, DistillLabError } from '../core/errors';
 import { exportHuggingFace, importHuggingFace, type HuggingFaceFiles } from '../core/model/hf';
-import { importModelFolder, type ModelFolder } from '../core/model/st';
+import { exportModelFolder, importModelFolder, type ModelFolder } from '../core/model/st';
 import { DEFAULT_HUB_ENDPOINT, downloadHubFolder, parseHubRef } from '../core/hub/hub';
 import { RetrievalModel } from '../core/model/retriever';
 import { validateModelConfig } from '../core/model/config';
@@ -318,6 +318,20 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
 
     async exportModel(params) {
       const s = await db();
+      if (params.layout === 'sentence-transformers') {
+        // Written from the model (st.ts): the lab's config.json, the tokenizer files and the modules.
+        const model = await loadStoredModel(s, params.id);
+        try {
+          const { files } = await exportModelFolder(model);
+          const name = params.id.startsWith(IMPORT) ? ((await s.getModel(params.id.slice(IMPORT.length)))?.name ?? params.id) : params.id.slice(RUN.length);
+          const text = (v: string | Uint8Array) => (typeof v === 'string' ? v : new TextDecoder().decode(v));
+          const extraFiles: Record<string, string> = {};
+          for (const [p, v] of Object.entries(files)) if (isKeptText(p)) extraFiles[p] = text(v);
+          return { name, configJson: text(files['config.json']), vocabTxt: text(files['vocab.txt']), safetensors: files['model.safetensors'] as Uint8Array, extraFiles };
+        } finally {
+          model.dispose();
+        }
+      }
       if (params.id.startsWith(IMPORT)) {
         // The files as imported, byte for byte.
         const modelId = params.id.slice(IMPORT.length);

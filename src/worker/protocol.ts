@@ -145,8 +145,9 @@ export interface Methods {
    * "distill_lab"), so a hashed-word tokenizer is rebuilt exactly on import.
    */
   exportModel: {
-    params: { id: string };
-    result: ExportedFiles & { name: string };
+    /** layout 'sentence-transformers': also the tokenizer and sentence-transformers files (extraFiles, by path). */
+    params: { id: string; layout?: 'hf' | 'sentence-transformers' };
+    result: ExportedFiles & { name: string; extraFiles?: Record<string, string> };
     progress: never;
   };
   /**

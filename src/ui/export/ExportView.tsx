@@ -1,9 +1,10 @@
 import { useId, useState } from 'react';
-import type { ExportedFiles } from '../../core/model/hf';
 import { parseTrecRun, type ParsedRun, type Rankings } from '../../core/eval/trec';
 import { Explain } from '../Explain';
 import { SelectField } from '../controls';
 import { downloadBlob, downloadText, safeFileName } from '../download';
+import type { ModelExport, ModelExportLayout } from '../models/useModels';
+import { storedZip } from '../zip';
 import { runConfigFromJson, runConfigToJson, type RunConfig } from '../config/runConfig';
 import type { CompareRun } from '../compare/compareRun';
 import { metricsToCsv, metricsToJson, parseMetricsJson, perQueryToCsv, rowsFromRuns, runsFromRows, trecRunText } from './formats';
@@ -23,7 +24,7 @@ export interface ExportViewProps {
   onRequestRankings?: (id: string) => Promise<Rankings>;
   /** Models that can be exported as a Hugging Face checkpoint. */
   models?: ExportSource[];
-  onExportModel?: (id: string) => Promise<ExportedFiles>;
+  onExportModel?: (id: string, layout?: ModelExportLayout) => Promise<ModelExport>;
   /** Imported metrics files become Compare runs. */
   onImportMetrics?: (runs: CompareRun[]) => void;
   onImportConfig?: (c: RunConfig) => void;
@@ -84,6 +85,28 @@ export function ExportView(props: ExportViewProps) {
       setOutMsg({
         ok: true,
         text: `${mSource.name}: config.json, vocab.txt and model.safetensors downloaded. config.json also describes the tokenizer (under "distill_lab"), so importing the three in the Models tab rebuilds the same model and gives the same scores.`,
+      });
+    } catch (e) {
+      setOutMsg({ ok: false, text: `The model could not be exported: ${(e as Error).message}` });
+    } finally {
+      setBusy(null);
+    }
+  };
+  const exportStFolder = async () => {
+    if (!mSource || !props.onExportModel) return;
+    setBusy('model');
+    setOutMsg(null);
+    try {
+      const f = await props.onExportModel(mSource.id, 'sentence-transformers');
+      const folder = safeFileName(mSource.name);
+      const zip = storedZip({ 'config.json': f.configJson, 'vocab.txt': f.vocabTxt, 'model.safetensors': f.safetensors, ...f.extraFiles }, folder);
+      downloadBlob(new Blob([zip as BlobPart], { type: 'application/zip' }), `${folder}.zip`);
+      const st = f.extraFiles?.['modules.json'] !== undefined;
+      setOutMsg({
+        ok: true,
+        text: st
+          ? `${mSource.name}: ${folder}.zip downloaded. Unzipped, SentenceTransformer("${folder}") loads it with the lab's pooling, normalisation, similarity and prompts; the Models tab imports the folder back.`
+          : `${mSource.name}: ${folder}.zip downloaded (a Hugging Face checkpoint with tokenizer files: only a dual encoder with a WordPiece tokenizer has a sentence-transformers layout).`,
       });
     } catch (e) {
       setOutMsg({ ok: false, text: `The model could not be exported: ${(e as Error).message}` });
@@ -168,6 +191,9 @@ export function ExportView(props: ExportViewProps) {
             <SelectField label="Model" value={mSource?.id ?? ''} onChange={setModelId} options={models.map((s) => ({ value: s.id, label: s.name }))} testId="export-model-select" />
             <button type="button" onClick={exportModel} disabled={busy !== null} data-testid="export-model">
               {busy === 'model' ? 'Exporting…' : 'Hugging Face checkpoint'}
+            </button>
+            <button type="button" onClick={exportStFolder} disabled={busy !== null} data-testid="export-model-st">
+              sentence-transformers folder (.zip)
             </button>
           </div>
         )}

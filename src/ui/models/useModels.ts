@@ -10,6 +10,9 @@ import { getIngestEngine } from '../corpus/ingestClient';
 import type { HfCheckpointFiles, ImportState } from './CheckpointPicker';
 
 export type ModelEvaluationResult = Result<'evaluateModel'>;
+export type ModelExportLayout = 'hf' | 'sentence-transformers';
+/** A model's exported files; extraFiles (by path) with the sentence-transformers layout. */
+export type ModelExport = ExportedFiles & { extraFiles?: Record<string, string> };
 
 export interface CorpusChoice {
   id: string;
@@ -89,8 +92,8 @@ export function useModels(refreshKey: unknown) {
     [refresh],
   );
 
-  const onExportModel = useCallback(async (id: string): Promise<ExportedFiles> => {
-    const { name: _name, ...files } = await getEngine().call('exportModel', { id });
+  const onExportModel = useCallback(async (id: string, layout?: ModelExportLayout): Promise<ModelExport> => {
+    const { name: _name, ...files } = await getEngine().call('exportModel', { id, ...(layout ? { layout } : {}) });
     return files;
   }, []);
 

@@ -13,6 +13,31 @@ import type { IngestFileParam } from '../../../src/worker/protocol';
 import { startHubStandIn, type HubStandIn } from '../../shared/hubStandIn';
 import { loadFolder, ST_GOLDEN } from '../model/stGolden';
 import { freshStore } from '../store/helpers';
+import { crc32 } from '../../../src/store/checksum';
+import { storedZip } from '../../../src/ui/zip';
+
+/** Entries of a zip of stored entries, via the central directory; checks each CRC-32. */
+function readStoredZip(z: Uint8Array): Record<string, Uint8Array> {
+  const dv = new DataView(z.buffer, z.byteOffset, z.byteLength);
+  const end = z.length - 22;
+  expect(dv.getUint32(end, true)).toBe(0x06054b50);
+  const n = dv.getUint16(end + 10, true);
+  let p = dv.getUint32(end + 16, true);
+  const out: Record<string, Uint8Array> = {};
+  for (let i = 0; i < n; i++) {
+    expect(dv.getUint32(p, true)).toBe(0x02014b50);
+    const crc = dv.getUint32(p + 16, true);
+    const size = dv.getUint32(p + 20, true);
+    const nameLen = dv.getUint16(p + 28, true);
+    const local = dv.getUint32(p + 42, true);
+    const name = new TextDecoder().decode(z.subarray(p + 46, p + 46 + nameLen));
+    const data = z.subarray(local + 30 + dv.getUint16(local + 26, true), local + 30 + dv.getUint16(local + 26, true) + size);
+    expect(crc32(data)).toBe(crc);
+    out[name] = data;
+    p += 46 + nameLen;
+  }
+  return out;
+}
 
 const g = loadFolder(ST_GOLDEN.meanCos);
 let hub: HubStandIn;
@@ -47,6 +72,25 @@ describe('sentence-transformers and Hub imports in the worker', () => {
     const m = await engine.call('importModel', { name: 'st', files: { config: file('config.json', g.files['config.json']), weights: file('model.safetensors', g.files['model.safetensors']), extra } });
     expect(m.info.kind).toBe('de');
     expect(await goldenScores(store, m.id)).toBeLessThan(1e-4);
+
+    // Exported in the sentence-transformers layout and imported back as a folder: the same numbers.
+    const out = await engine.call('exportModel', { id: m.id, layout: 'sentence-transformers' });
+    expect(Object.keys(out.extraFiles ?? {}).sort()).toEqual([
+      '1_Pooling/config.json', 'config_sentence_transformers.json', 'modules.json', 'sentence_bert_config.json', 'special_tokens_map.json',
+      'tokenizer.json', 'tokenizer_config.json',
+    ]);
+    const back = await engine.call('importModel', {
+      files: {
+        config: file('config.json', out.configJson), vocab: file('vocab.txt', out.vocabTxt), weights: file('model.safetensors', out.safetensors),
+        extra: Object.entries(out.extraFiles!).map(([p, v]) => file(p, v)),
+      },
+    });
+    expect(await goldenScores(store, back.id)).toBeLessThan(1e-4);
+    // A zip of the folder unzips to the same files (stored entries, CRC-32 checked by the reader below).
+    const zip = storedZip({ 'config.json': out.configJson, 'model.safetensors': out.safetensors, ...out.extraFiles }, 'student');
+    const entries = readStoredZip(zip);
+    expect(Object.keys(entries)).toContain('student/1_Pooling/config.json');
+    expect(Buffer.from(entries['student/model.safetensors']).equals(Buffer.from(out.safetensors))).toBe(true);
   });
 
   it('downloads by name, stores, answers the second import from the library; a corrupted download stores nothing', async () => {
