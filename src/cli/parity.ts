@@ -3,7 +3,8 @@
 // Step-for-step parity of the lab's training with a PyTorch twin (tools/parity/twin.py,
 // written from ../shared/spec/algorithms.md, run in float64 by Debian's /usr/bin/python3):
 //  1. a tiny teacher and student (dropout off) and a seeded batch sampler on a synthetic world;
-//  2. the lab's own PhaseTrainer runs N steps (logEvery 1), a recording sampler keeping every
+//  2. (src/cli/parityLab.ts, no Node APIs: a browser page runs it too)
+//     the lab's own PhaseTrainer runs N steps (logEvery 1), a recording sampler keeping every
 //     batch; every loss term, the gradient norm, the lr and LEAD's layer pairs come from its
 //     step events, the final weights from the models;
 //  3. a dump folder gets the initial weights (safetensors), the exact token ids / masks /
@@ -23,26 +24,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { generateWorld } from '../core/data/world';
-import { defaultRecipe, validateTrainSettings, type TrainSettings } from '../core/distill/recipes';
 import { DistillLabError } from '../core/errors';
-import { RetrievalModel, type ModelBatch } from '../core/model/retriever';
-import type { ModelConfigInput, ModelKind } from '../core/model/config';
-import { parseSafetensors, tensorToFloat32, writeSafetensors } from '../core/model/safetensors';
-import { trainHashedWord } from '../core/text/tokenizerHashed';
-import { trainWordPiece } from '../core/text/wordpieceTrainer';
-import type { PaddedBatch, Tokenizer } from '../core/text/tokenizerBase';
-import { BatchSampler, buildExamples, docText, type Batch } from '../core/train/examples';
-import { AdamW } from '../core/train/optimizer';
-import { warmupStepsFor } from '../core/train/schedule';
-import { PhaseTrainer, type PhaseMode, type PhaseSpec } from '../core/train/trainer';
-import type { StepEvent } from '../core/train/events';
+import { parseSafetensors, tensorToFloat32 } from '../core/model/safetensors';
+import { labParityFiles, PARITY_KINDS, PARITY_RECIPES, type LabRecord, type ParityFiles, type ParityKind, type ParityOptions, type ParityRecipe } from './parityLab';
 import { writeCurves } from './parityReport';
 
-export const PARITY_RECIPES = ['baseline', 'kd', 'lead', 'lead-frozen', 'prod'] as const;
-export type ParityRecipe = (typeof PARITY_RECIPES)[number];
-export const PARITY_KINDS = ['de', 'de-cls', 'de-max', 'cb', 'ce'] as const;
-export type ParityKind = (typeof PARITY_KINDS)[number];
+export { INIT_STD, labParityFiles, PARITY_KINDS, PARITY_RECIPES, type ParityFiles, type ParityKind, type ParityOptions, type ParityRecipe } from './parityLab';
 
 /**
  * Debian's interpreter, where apt's python3-torch lives (a pyenv python3 on PATH may not see
@@ -63,20 +50,6 @@ export class TwinUnavailableError extends DistillLabError {
   override name = 'TwinUnavailableError';
 }
 
-export interface ParityOptions {
-  recipe: ParityRecipe;
-  kind: ParityKind;
-  steps: number;
-  /** Peak learning rate (default 2e-3). */
-  lr?: number;
-  /** Queries per batch B (default 4) and hard negatives per query (default 3: G = 4). */
-  batchSize?: number;
-  negatives?: number;
-  /** Seed of the world, the models and the sampler (default 1). */
-  seed?: number;
-  /** Std of the initial weight matrices (default 0.2 for both; see INIT_STD). */
-  init?: { student?: number; teacher?: number };
-}
 
 export interface ParityReport {
   recipe: ParityRecipe;
@@ -169,221 +142,15 @@ export function runTwin(dumpDirs: string[], python = DEFAULT_PYTHON, dtype: 'flo
 // ---------------------------------------------------------------------------------------
 // The lab side
 
-/** The sampler the trainer reads, keeping every batch it hands out. */
-class RecordingSampler extends BatchSampler {
-  readonly batches: Batch[] = [];
-  override next(): Batch {
-    const b = super.next();
-    this.batches.push(b);
-    return b;
-  }
-}
-
-/**
- * Std of the initial weights. At BERT's 0.02 a tiny model trained from scratch scores every
- * passage nearly alike: its gradients are differences of nearly equal numbers, and float32
- * rounding alone (PyTorch float32 against float64) moves some weights by 1e-2 relative within
- * 10 steps. At 0.2 the scores differ from the first step and the comparison measures the math.
- */
-export const INIT_STD = 0.2;
-
-/** DE pooling/similarity fields per kind (ModelConfig's, set only for DE kinds). */
-const DE_OPTIONS: Record<string, { student: Record<string, unknown>; teacher: Record<string, unknown> }> = {
-  de: {
-    student: { pooling: 'mean', similarity: 'cosine', scoreTemperature: 0.05 },
-    teacher: { pooling: 'mean', normalize: true, similarity: 'cosine', scoreTemperature: 0.05 },
-  },
-  'de-cls': { student: {}, teacher: {} },
-  'de-max': {
-    student: { pooling: 'max', normalize: true, similarity: 'dot', scoreTemperature: 0.1 },
-    teacher: { pooling: 'max', similarity: 'cosine', scoreTemperature: 0.1 },
-  },
-};
-
-function modelKind(kind: ParityKind): ModelKind {
-  return kind.startsWith('de') ? 'de' : (kind as ModelKind);
-}
-
-/** Tiny models of two sizes: the student 2 x 16 (hashed words), the teacher 3 x 24 (WordPiece). */
-function modelConfig(kind: ParityKind, role: 'student' | 'teacher', tok: Tokenizer, seed: number, init?: number): ModelConfigInput {
-  const k = modelKind(kind);
-  const size = role === 'student' ? { layers: 2, hidden: 16, heads: 2, ffn: 32 } : { layers: 3, hidden: 24, heads: 4, ffn: 48 };
-  const cfg: Record<string, unknown> = {
-    kind: k,
-    ...size,
-    vocabSize: tok.vocabSize,
-    maxPositions: 64,
-    maxQueryLen: 12,
-    maxPassageLen: 24,
-    dropout: { hidden: 0, attention: 0 },
-    initializerRange: init ?? INIT_STD,
-    initSeed: seed * 10 + (role === 'student' ? 1 : 2),
-  };
-  if (k === 'cb') cfg.colbertDim = role === 'student' ? 8 : 12;
-  if (k === 'de') Object.assign(cfg, DE_OPTIONS[kind][role]);
-  return cfg as unknown as ModelConfigInput;
-}
-
-function phaseMode(recipe: ParityRecipe): PhaseMode {
-  switch (recipe) {
-    case 'baseline':
-      return { kind: 'contrastive' };
-    case 'kd':
-      return { kind: 'kd', recipe: defaultRecipe('kd') };
-    case 'lead':
-    case 'lead-frozen':
-      // resampleEvery 4: several layer-pair draws even in a short run
-      return { kind: 'lead', recipe: { ...defaultRecipe('lead'), resampleEvery: 4, joint: recipe === 'lead' } };
-    case 'prod':
-      return { kind: 'prod', recipe: defaultRecipe('prod'), lwf: true };
-  }
-}
-
-/** The knobs of the phase's loss, as the twin reads them (dump.json "recipe"). */
-function recipeKnobs(mode: PhaseMode): Record<string, unknown> {
-  switch (mode.kind) {
-    case 'contrastive':
-      return { kind: 'baseline' };
-    case 'kd': {
-      const r = mode.recipe;
-      return { kind: 'kd', form: r.form, temperature: r.temperature, wStudent: r.wStudent, wResponse: r.wResponse };
-    }
-    case 'lead': {
-      const r = mode.recipe;
-      return {
-        kind: 'lead', joint: r.joint, k: r.k, selection: r.selection, resampleEvery: r.resampleEvery, tau: r.tau,
-        layerTemperature: r.layerTemperature, reweight: r.reweight, wLayer: r.wLayer, wStudent: r.wStudent,
-        wResponse: r.wResponse, wTeacher: r.wTeacher,
-      };
-    }
-    case 'prod': {
-      const r = mode.recipe;
-      return { kind: 'prod', lwf: mode.lwf, temperature: r.temperature, wCe: r.wCe, wKd: r.wKd, wLwf: r.wLwf };
-    }
-  }
-}
-
-/** One padded sequence batch as the twin reads it; typeIds null = all zeros (DE/CB). */
-function seqJson(b: PaddedBatch, withTypes: boolean) {
-  return {
-    n: b.n,
-    t: b.t,
-    ids: Array.from(b.ids),
-    mask: Array.from(b.mask),
-    type_ids: withTypes ? Array.from(b.typeIds) : new Array<number>(b.n * b.t).fill(0),
-  };
-}
-
-function batchJson(b: ModelBatch) {
-  if (b.kind === 'pairs') return { kind: 'pairs', pairs: seqJson(b.pairs, true), batch_size: b.batchSize, group_size: b.groupSize };
-  return { kind: 'separate', queries: seqJson(b.queries, false), passages: seqJson(b.passages, false) };
-}
-
-async function saveWeights(model: RetrievalModel, file: string): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
-  const w = await model.readWeights();
-  writeFileSync(file, writeSafetensors([...w].map(([name, t]) => ({ name, shape: t.shape, data: t.data }))));
-  return w;
-}
-
-interface LabRecord {
-  backend: string;
-  seconds: number;
-  steps: { step: number; lr: number; losses: Record<string, number>; gradNorm: number; layerPairs?: [number, number][]; layerWeights?: number[] }[];
-}
-
-/**
- * The lab side of one parity run: builds the models, trains them with the real PhaseTrainer on
- * the current tfjs backend, writes dump.json, the initial weights, lab.json and the lab's final
- * weights into `dumpDir`.
- */
+/** The lab side of one parity run on the current tfjs backend, written into `dumpDir`. */
 export async function runLabSide(opts: ParityOptions, dumpDir: string): Promise<void> {
-  mkdirSync(dumpDir, { recursive: true });
-  const seed = opts.seed ?? 1;
-  const corpus = generateWorld({ preset: 'easy', seed, entities: 60, train: 80, dev: 10, test: 10 });
-  const texts = [...corpus.docs.map(docText), ...corpus.queries.map((q) => q.text)];
-  const tTok = trainWordPiece(texts, 400).tokenizer;
-  const sTok = trainHashedWord(texts, 300);
-  const mode = phaseMode(opts.recipe);
-  const student = RetrievalModel.create(modelConfig(opts.kind, 'student', sTok, seed, opts.init?.student), sTok);
-  const teacher = mode.kind === 'contrastive' ? undefined : RetrievalModel.create(modelConfig(opts.kind, 'teacher', tTok, seed, opts.init?.teacher), tTok);
-  const previous = mode.kind === 'prod' && mode.lwf ? student.clone() : undefined;
-  try {
-    await saveWeights(student, path.join(dumpDir, 'student.safetensors'));
-    if (teacher) await saveWeights(teacher, path.join(dumpDir, 'teacher.safetensors'));
-    const B = opts.batchSize ?? 4;
-    const negatives = opts.negatives ?? 3;
-    const settings: TrainSettings = validateTrainSettings({
-      steps: opts.steps, batchSize: B, negatives, lr: opts.lr ?? 2e-3, warmupFraction: 0.1, weightDecay: 0.01, clipNorm: 1.0,
-      accumulate: 1, checkpointEvery: 0, evalEvery: 0, logEvery: 1,
-    });
-    const sampler = new RecordingSampler(corpus, buildExamples(corpus), new Map(), B, 1 + negatives, seed * 7);
-    const spec: PhaseSpec = { id: 'parity', title: `parity ${opts.recipe} ${opts.kind}`, mode, settings, student, teacher, previous, sampler, seed: seed * 11 };
-    const events: StepEvent[] = [];
-    const t0 = performance.now();
-    const trainer = new PhaseTrainer(spec);
-    try {
-      await trainer.run({ onEvent: (e) => e.type === 'step' && events.push(e) });
-    } finally {
-      trainer.dispose();
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    if (events.length !== opts.steps || sampler.batches.length !== opts.steps) {
-      throw new Error(`parity: ${events.length} step events and ${sampler.batches.length} batches for ${opts.steps} steps`);
-    }
-    await saveWeights(student, path.join(dumpDir, 'lab_student.safetensors'));
-    const joint = mode.kind === 'lead' && mode.recipe.joint;
-    if (joint) await saveWeights(teacher!, path.join(dumpDir, 'lab_teacher.safetensors'));
+  writeParityFiles(await labParityFiles(opts), dumpDir);
+}
 
-    // The optimiser's constants as the trainer builds it (defaults the spec leaves open).
-    const probe = new AdamW([], { weightDecay: settings.weightDecay, clipNorm: settings.clipNorm });
-    const teacherLr = mode.kind === 'lead' && mode.recipe.joint ? mode.recipe.teacherLr : null;
-    const dump = {
-      format: 'distill-lab parity dump 1',
-      parity_recipe: opts.recipe,
-      kind: opts.kind,
-      recipe: recipeKnobs(mode),
-      student: { config: student.config },
-      teacher: teacher ? { config: teacher.config } : null,
-      constants: { attention_mask_bias: -1e4 },
-      optimizer: {
-        name: 'AdamW', beta1: probe.beta1, beta2: probe.beta2, eps: probe.eps, weight_decay: probe.weightDecay,
-        clip_norm: probe.clipNorm, clip_eps: 1e-6, clip_scope: 'per_model',
-        no_decay: 'names ending in .bias or containing LayerNorm',
-      },
-      schedule: {
-        kind: 'linear_warmup_then_linear_decay', peak_lr: settings.lr, warmup_fraction: settings.warmupFraction,
-        warmup_steps: warmupStepsFor(settings.steps, settings.warmupFraction), total_steps: settings.steps,
-        formula: 'lr(s) = peak * (s < w ? s / max(1, w) : max(0, (total - s) / max(1, total - w))), s 0-based; w = floor(fraction * total)',
-      },
-      teacher_lr_scale: teacherLr ? teacherLr / settings.lr : 1,
-      lab_lr: events.map((e) => e.lr),
-      steps: sampler.batches.map((b, i) => {
-        const G = b.groupSize;
-        const ev = events[i];
-        return {
-          group_size: G,
-          student: batchJson(student.tokenize(b.queries, b.passages, G)),
-          ...(teacher ? { teacher: batchJson(teacher.tokenize(b.queries, b.passages, G)) } : {}),
-          pairs: ev.layerPairs ? { student: ev.layerPairs.map((p) => p[0]), teacher: ev.layerPairs.map((p) => p[1]) } : null,
-        };
-      }),
-    };
-    writeFileSync(path.join(dumpDir, 'dump.json'), JSON.stringify(dump));
-    const lab: LabRecord = {
-      backend: tf.getBackend(),
-      seconds,
-      steps: events.map((e) => ({
-        step: e.step, lr: e.lr, losses: e.losses, gradNorm: e.gradNorm ?? NaN,
-        ...(e.layerPairs ? { layerPairs: e.layerPairs } : {}),
-        ...(e.layerWeights ? { layerWeights: e.layerWeights } : {}),
-      })),
-    };
-    writeFileSync(path.join(dumpDir, 'lab.json'), JSON.stringify(lab));
-  } finally {
-    student.dispose();
-    teacher?.dispose();
-    previous?.dispose();
-  }
+/** A dump folder from the lab side's files (e.g. a browser page's). */
+export function writeParityFiles(files: ParityFiles, dumpDir: string): void {
+  mkdirSync(dumpDir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dumpDir, name), content);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -606,7 +373,9 @@ Options
   --seed N       world, models and sampler seed (default 1)
   --python PATH  interpreter with torch (default ${DEFAULT_PYTHON})
   --control      also run the twin in float32: PyTorch's own float32 drift, in the report and table
-  --keep         keep the dump folders (printed; else they are removed)`;
+  --keep         keep the dump folders (printed; else they are removed)
+  --compare DIRS run the twin on dump folders written elsewhere (comma list; e.g. by a browser
+                 page through labParityFiles) and compare; prints the reports as JSON lines`;
 
 function pick<T extends string>(value: string, all: readonly T[], what: string): T[] {
   if (value === 'all') return [...all];
@@ -649,12 +418,22 @@ export async function parityMain(argv: string[]): Promise<void> {
       python: { type: 'string', default: DEFAULT_PYTHON },
       keep: { type: 'boolean', default: false },
       control: { type: 'boolean', default: false },
+      compare: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (v.help) {
     console.log(HELP);
+    return;
+  }
+  if (v.compare) {
+    const dirs = v.compare.split(',').map((d) => path.resolve(d.trim()));
+    runTwin(dirs, v.python);
+    const reports = dirs.map((d) => compareParity(d));
+    for (const r of reports) process.stdout.write(`${JSON.stringify(r)}\n`);
+    process.stderr.write(summaryMarkdown(reports));
+    if (reports.some((r) => !r.pass)) process.exitCode = 1;
     return;
   }
   const recipes = pick(v.recipe, PARITY_RECIPES, 'recipe');
