@@ -28,15 +28,21 @@ interface NllAttrs {
   stride: number;
 }
 
-/** WGSL: log-sum-exp of row `o` of `X` divided by `tau` (max-shifted, as tf.logSoftmax). */
+/**
+ * WGSL: log-sum-exp of row `o` of `X` divided by `tau`, max-shifted, as the pair (max m,
+ * log sum exp(x - m)). Callers form log-probabilities as (x - m) - log_e, as tf.logSoftmax
+ * does: x - (m + log_e) rounds m + log_e at the logits' magnitude first, an error of
+ * |m| * 6e-8 in every log-probability (1e-5 for ColBERT's raw layer scores in the hundreds),
+ * which the KL's gradient with respect to a joint teacher's scores carried into its weights.
+ */
 function lseFn(name: string, X: string, N: number, tau: number): string {
   return `
-  fn ${name}(o : i32) -> f32 {
+  fn ${name}(o : i32) -> vec2<f32> {
     var m = -3.402823e+38;
     for (var c = 0; c < ${N}; c++) { m = max(m, ${X}[o + c] / ${f32(tau)}); }
     var e = 0.0;
     for (var c = 0; c < ${N}; c++) { e = e + exp(${X}[o + c] / ${f32(tau)} - m); }
-    return m + log(e);
+    return vec2<f32>(m, log(e));
   }`;
 }
 
@@ -58,8 +64,8 @@ function klProgram(B: number, N: number, a: KlAttrs) {
       let lt = lseT(o);
       let ls = lseS(o);
       for (var c = 0; c < ${N}; c++) {
-        let lp = T[o + c] / ${f32(a.tauT)} - lt;
-        let lq = S[o + c] / ${f32(a.tauS)} - ls;
+        let lp = (T[o + c] / ${f32(a.tauT)} - lt.x) - lt.y;
+        let lq = (S[o + c] / ${f32(a.tauS)} - ls.x) - ls.y;
         acc = acc + exp(lp) * (lp - lq);
       }
     }
@@ -75,19 +81,19 @@ function klGradProgram(B: number, N: number, a: KlAttrs, which: 't' | 's') {
       ? `
       var kl = 0.0;
       for (var c = 0; c < ${N}; c++) {
-        let lp = T[o + c] / ${f32(a.tauT)} - lt;
-        let lq = S[o + c] / ${f32(a.tauS)} - ls;
+        let lp = (T[o + c] / ${f32(a.tauT)} - lt.x) - lt.y;
+        let lq = (S[o + c] / ${f32(a.tauS)} - ls.x) - ls.y;
         kl = kl + exp(lp) * (lp - lq);
       }
       for (var c = 0; c < ${N}; c++) {
-        let lp = T[o + c] / ${f32(a.tauT)} - lt;
-        let lq = S[o + c] / ${f32(a.tauS)} - ls;
+        let lp = (T[o + c] / ${f32(a.tauT)} - lt.x) - lt.y;
+        let lq = (S[o + c] / ${f32(a.tauS)} - ls.x) - ls.y;
         result[o + c] = g / ${f32(a.tauT)} * exp(lp) * (lp - lq - kl);
       }`
       : `
       for (var c = 0; c < ${N}; c++) {
-        let lp = T[o + c] / ${f32(a.tauT)} - lt;
-        let lq = S[o + c] / ${f32(a.tauS)} - ls;
+        let lp = (T[o + c] / ${f32(a.tauT)} - lt.x) - lt.y;
+        let lq = (S[o + c] / ${f32(a.tauS)} - ls.x) - ls.y;
         result[o + c] = g / ${f32(a.tauS)} * (exp(lq) - exp(lp));
       }`;
   return program(`kl_grad_${which}_${klKey(B, N, a)}`, ['T', 'S', 'Dy'], [B, N], B, `
@@ -113,7 +119,8 @@ function nllProgram(B: number, N: number, stride: number) {
     var acc = 0.0;
     for (var r = tid; r < ${B}; r += ${WG}) {
       let o = r * ${N};
-      acc = acc + (lse(o) - S[o + r * ${stride}]);
+      let l = lse(o);
+      acc = acc + ((l.x - S[o + r * ${stride}]) + l.y);
     }
     let total = reduceSum(tid, acc);
     if (tid == 0) { result[0] = total / ${f32(B)}; }
@@ -133,7 +140,7 @@ function nllGradProgram(B: number, N: number, stride: number) {
     for (var c = 0; c < ${N}; c++) {
       var hot = 0.0;
       if (c == pos) { hot = 1.0; }
-      result[o + c] = g * (exp(S[o + c] - l) - hot);
+      result[o + c] = g * (exp((S[o + c] - l.x) - l.y) - hot);
     }
   }`);
 }
