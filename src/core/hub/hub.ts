@@ -177,7 +177,9 @@ async function get(ctx: Ctx, url: string, file: string | null): Promise<Response
   void res.body?.cancel().catch(() => undefined);
   if (code === 'GatedRepo' || ((res.status === 401 || res.status === 403) && code !== 'RepoNotFound')) {
     throw new HubAccessError(
-      `${ctx.endpoint} refused ${what} (HTTP ${res.status}${code ? `, ${code}` : ''}): the repository is gated or private. ` +
+      `${ctx.endpoint} refused ${what} (HTTP ${res.status}${code ? `, ${code}` : ''}): the repository is gated or private` +
+        (code === '' && !ctx.opts.token ? ' (or does not exist: without a token the Hub answers 401 for both; check the name)' : '') +
+        '. ' +
         (ctx.opts.token
           ? 'The token given has no access: check it has read access, and accept the model\'s conditions on its Hub page.'
           : 'Give an access token (hf_..., from your Hub settings) with read access, after accepting the model\'s conditions on its page.'),
@@ -355,6 +357,8 @@ export async function downloadHubFolder(spec: string | HubRef, opts: HubOptions)
     const modulesJson = files['modules.json'] ? td.decode(files['modules.json'] as Uint8Array) : undefined;
     const wanted = folderFilesWanted(paths, modulesJson, ref.repo).filter((p) => p !== 'modules.json');
     opts.onListing?.(wanted.map((p) => byPath.get(p)!).concat(files['modules.json'] ? [byPath.get('modules.json')!] : []));
+    // modules.json came before the listing was announced: report it complete.
+    for (const f of fetched) opts.onProgress?.({ file: f.path, loaded: byteLength(files[f.path]), total: f.size });
     // Small files first: a folder the lab cannot read is refused before its weights are fetched.
     const isWeights = (p: string) => p.endsWith('.safetensors');
     for (const p of wanted.filter((x) => !isWeights(x))) await fetchOne(p);
@@ -370,6 +374,10 @@ export async function downloadHubFolder(spec: string | HubRef, opts: HubOptions)
     if (listing.sha !== ref.revision) await opts.cache.put(key, value);
   }
   return { repo: ref.repo, revision: ref.revision, sha: listing.sha, endpoint, files, listing: fetched, fromCache: false };
+}
+
+function byteLength(v: ModelFolder[string] | undefined): number {
+  return v === undefined ? 0 : typeof v === 'string' ? new TextEncoder().encode(v).byteLength : v.byteLength;
 }
 
 /** JSON and text files decoded (what the precheck reads). */

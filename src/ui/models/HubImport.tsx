@@ -92,7 +92,8 @@ export function HubImport({ onImported }: { onImported?: (m: ModelSummary) => vo
   const busy = status.state === 'downloading';
   return (
     <div className="hub-import" data-testid="hub-import">
-      <label htmlFor={`${id}-spec`}>From the Hugging Face Hub</label>
+      <h3>From the Hugging Face Hub</h3>
+      <label htmlFor={`${id}-spec`}>Model name</label>{' '}
       <input
         id={`${id}-spec`}
         type="text"
@@ -110,10 +111,14 @@ export function HubImport({ onImported }: { onImported?: (m: ModelSummary) => vo
       </p>
       <details>
         <summary>Endpoint and access token</summary>
-        <label htmlFor={`${id}-endpoint`}>Endpoint</label>
-        <input id={`${id}-endpoint`} type="url" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} data-testid="hub-endpoint" spellCheck={false} />
-        <label htmlFor={`${id}-token`}>Access token (gated or private models)</label>
-        <input id={`${id}-token`} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} data-testid="hub-token" placeholder="hf_… (optional)" />
+        <div className="field">
+          <label htmlFor={`${id}-endpoint`}>Endpoint</label>
+          <input id={`${id}-endpoint`} type="url" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} data-testid="hub-endpoint" spellCheck={false} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-token`}>Access token (gated or private models)</label>
+          <input id={`${id}-token`} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} data-testid="hub-token" placeholder="hf_… (optional)" />
+        </div>
         <label>
           <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} data-testid="hub-remember" /> Remember the token in this
           browser
@@ -129,16 +134,27 @@ export function HubImport({ onImported }: { onImported?: (m: ModelSummary) => vo
         </button>
       </div>
       {files.length > 0 && (
-        <ul className="file-checklist" aria-label="Files to download" data-testid="hub-files">
-          {files.map((f) => (
-            <li key={f.path}>
-              <span>
-                {f.path} ({fmtBytes(f.size)})
-              </span>{' '}
-              <progress max={f.size ?? 1} value={f.size ? Math.min(f.loaded, f.size) : f.loaded > 0 ? 1 : 0} aria-label={`${f.path} downloaded`} />
-            </li>
-          ))}
-        </ul>
+        <table className="data-table" data-testid="hub-files">
+          <caption>Files of the checkpoint</caption>
+          <thead>
+            <tr>
+              <th scope="col">file</th>
+              <th scope="col">size</th>
+              <th scope="col">downloaded</th>
+            </tr>
+          </thead>
+          <tbody>
+            {files.map((f) => (
+              <tr key={f.path}>
+                <td>{f.path}</td>
+                <td>{fmtBytes(f.size)}</td>
+                <td>
+                  <progress max={f.size ?? 1} value={f.size ? Math.min(f.loaded, f.size) : f.loaded > 0 ? 1 : 0} aria-label={`${f.path} downloaded`} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       {status.state === 'downloading' && <p role="status">Downloading and checking…</p>}
       {(status.state === 'done' || status.state === 'failed') && (

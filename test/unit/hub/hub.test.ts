@@ -19,7 +19,7 @@ import {
 } from '../../../src/core/errors';
 import { downloadHubFolder, parseHubRef, type HubOptions } from '../../../src/core/hub/hub';
 import { importModelFolder } from '../../../src/core/model';
-import { startHubStandIn, type HubStandIn } from '../../shared/hubStandIn';
+import { startHubStandIn, type HubStandIn } from '../../shared/hubStandIn.mjs';
 import { loadFolder, ST_GOLDEN } from '../model/stGolden';
 
 let hub: HubStandIn;

@@ -10,7 +10,7 @@ import { HubIntegrityError } from '../../../src/core/errors';
 import { InThreadEngine } from '../../../src/worker/engine';
 import { createModelHandlers, loadStoredModel } from '../../../src/worker/modelHandlers';
 import type { IngestFileParam } from '../../../src/worker/protocol';
-import { startHubStandIn, type HubStandIn } from '../../shared/hubStandIn';
+import { startHubStandIn, type HubStandIn } from '../../shared/hubStandIn.mjs';
 import { loadFolder, ST_GOLDEN } from '../model/stGolden';
 import { freshStore } from '../store/helpers';
 import { crc32 } from '../../../src/store/checksum';
