@@ -91,7 +91,7 @@ if (mode === 'dev') {
       outDir,
       emptyOutDir: true,
       minify: process.env.BROWSER_TEST_MINIFY !== '0',
-      rollupOptions: { input: { main: path.join(root, 'index.html'), golden: page('golden'), kernels: page('kernels'), views: page('views'), prod: page('prod') } },
+      rollupOptions: { input: { main: path.join(root, 'index.html'), golden: page('golden'), kernels: page('kernels'), views: page('views'), prod: page('prod'), parity: page('parity') } },
     },
   });
   console.log(`built the lab and the test pages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
