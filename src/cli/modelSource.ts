@@ -44,9 +44,17 @@ export function folderHubCache(root = cacheRoot()): HubCache {
     const host = endpoint.replace(/^https?:\/\//, '').replace(/[^\w.-]+/g, '_');
     return path.join(root, 'hub', host, ...repo.split('/').map(encodeURIComponent), encodeURIComponent(revision));
   };
+  const aliasOf = (key: string) => path.join(dirOf(key), 'alias.json');
   return {
     async get(key) {
-      const dir = dirOf(key);
+      let dir = dirOf(key);
+      if (existsSync(aliasOf(key))) {
+        try {
+          dir = dirOf((JSON.parse(readFileSync(aliasOf(key), 'utf8')) as { target: string }).target);
+        } catch {
+          return null;
+        }
+      }
       const mf = path.join(dir, 'manifest.json');
       if (!existsSync(mf)) return null;
       try {
@@ -60,6 +68,13 @@ export function folderHubCache(root = cacheRoot()): HubCache {
       } catch {
         return null; // damaged entry: download again
       }
+    },
+    async link(alias, target) {
+      // A branch or tag: a small file naming the commit's entry (no second copy of the weights).
+      const dir = dirOf(alias);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(aliasOf(alias), JSON.stringify({ target }));
     },
     async put(key, value) {
       const dir = dirOf(key);

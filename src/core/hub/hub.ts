@@ -91,6 +91,8 @@ export interface HubCache {
   get(key: string): Promise<{ sha: string; files: ModelFolder; listing: HubFile[] } | null>;
   /** Stores the whole folder or nothing. */
   put(key: string, value: { sha: string; files: ModelFolder; listing: HubFile[] }): Promise<void>;
+  /** Makes `alias` (a branch or tag) answer as `target` (a commit) does, without a second copy; else put is called twice. */
+  link?(alias: string, target: string): Promise<void>;
 }
 
 export function hubCacheKey(endpoint: string, repo: string, revision: string): string {
@@ -337,7 +339,8 @@ export async function downloadHubFolder(spec: string | HubRef, opts: HubOptions)
     // The same commit under another name (a branch resolved before, or the sha itself).
     const hit = await opts.cache.get(hubCacheKey(endpoint, ref.repo, listing.sha));
     if (hit) {
-      await opts.cache.put(key, hit);
+      if (opts.cache.link) await opts.cache.link(key, hubCacheKey(endpoint, ref.repo, listing.sha));
+      else await opts.cache.put(key, hit);
       return { repo: ref.repo, revision: ref.revision, sha: hit.sha, endpoint, files: hit.files, listing: hit.listing, fromCache: true };
     }
   }
@@ -370,8 +373,12 @@ export async function downloadHubFolder(spec: string | HubRef, opts: HubOptions)
   }
   const value = { sha: listing.sha, files, listing: fetched };
   if (opts.cache) {
-    await opts.cache.put(hubCacheKey(endpoint, ref.repo, listing.sha), value);
-    if (listing.sha !== ref.revision) await opts.cache.put(key, value);
+    const shaKey = hubCacheKey(endpoint, ref.repo, listing.sha);
+    await opts.cache.put(shaKey, value);
+    if (listing.sha !== ref.revision) {
+      if (opts.cache.link) await opts.cache.link(key, shaKey);
+      else await opts.cache.put(key, value);
+    }
   }
   return { repo: ref.repo, revision: ref.revision, sha: listing.sha, endpoint, files, listing: fetched, fromCache: false };
 }

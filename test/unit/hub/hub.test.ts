@@ -84,6 +84,7 @@ describe('Hub stand-in end to end', () => {
       // Every file fetched at the listed commit, never the branch name.
       expect(hub.requests.filter((r) => r.includes('/resolve/')).every((r) => r.includes(`/resolve/${folder.sha}/`))).toBe(true);
       expect(hub.authorizations.every((a) => a === '')).toBe(true); // no token given, none sent
+      expect(cacheEntries().length).toBe(1); // one copy, under the commit; 'main' is an alias of it
       const { model } = importModelFolder(folder.files);
       const s = model.similarity(model.encodeQueries(g.expected.queries), model.encodePassages(g.expected.passages));
       expect(maxAbs(s.arraySync(), g.expected.scores)).toBeLessThan(1e-4);
