@@ -50,6 +50,8 @@ test('Models tab: a sentence-transformers model from a Hub stand-in; a corrupted
     await page.getByTestId('hub-download').click();
     await page.waitForFunction(() => /already in the model library/.test(document.querySelector('[data-testid="hub-status"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
     assert.deepEqual(hub.requests, []);
+    // The library lists it with where it came from.
+    await page.getByText(/Hugging Face Hub: lab\/st-mean-cos@main \(commit [0-9a-f]{12}, http:\/\/127/).waitFor({ timeout: TIMEOUT });
     assert.deepEqual(consoleErrors, []);
   } finally {
     await browser.close();

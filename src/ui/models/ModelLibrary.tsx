@@ -93,7 +93,13 @@ export function ModelLibrary({ models, corpora, listError, onEvaluate, onDelete,
               {models.map((m) => (
                 <tr key={m.id} data-testid="model-row" data-model-id={m.id} data-model-name={m.name}>
                   <th scope="row">{m.name}</th>
-                  <td>{m.origin === 'import' ? `imported (${(m.files ?? []).map((f) => f.name).join(', ')})` : `run “${m.run?.runName}”`}</td>
+                  <td>
+                    {m.origin === 'import'
+                      ? m.hub
+                        ? `Hugging Face Hub: ${m.hub.repo}@${m.hub.revision} (commit ${m.hub.sha.slice(0, 12)}${m.hub.endpoint === 'https://huggingface.co' ? '' : `, ${m.hub.endpoint}`})`
+                        : `imported (${(m.files ?? []).map((f) => f.name).join(', ')})`
+                      : `run “${m.run?.runName}”`}
+                  </td>
                   <td>{describeModel(m)}</td>
                   <td className="row-actions">
                     <button type="button" className="small" disabled={!onEvaluate || !corpus || busy !== null} onClick={() => void evaluate(m)} data-testid="model-evaluate">
