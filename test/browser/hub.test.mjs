@@ -2,9 +2,11 @@
 // stand-in (test/shared/hubStandIn.mjs, another origin: CORS from the cross-origin-isolated
 // page's worker): a corrupted download is refused by name and nothing is stored; the golden
 // sentence-transformers folder is downloaded (file list, progress bars), checked and lands in the
-// model library; asking again is answered from the library without a request.
+// model library; asking again is answered from the library without a request. The file picker
+// imports a whole sentence-transformers folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { artifact, launch, openPage } from './harness.mjs';
@@ -52,6 +54,17 @@ test('Models tab: a sentence-transformers model from a Hub stand-in; a corrupted
     assert.deepEqual(hub.requests, []);
     // The library lists it with where it came from.
     await page.getByText(/Hugging Face Hub: lab\/st-mean-cos@main \(commit [0-9a-f]{12}, http:\/\/127/).waitFor({ timeout: TIMEOUT });
+
+    // The file picker takes a whole sentence-transformers folder (here without vocab.txt: tokenizer.json).
+    const folder = artifact('st-folder-upload');
+    rmSync(folder, { recursive: true, force: true });
+    cpSync(path.resolve(here, '../golden/st-cls-dot-random'), folder, { recursive: true });
+    rmSync(path.join(folder, 'vocab.txt'));
+    rmSync(path.join(folder, 'expected.json'));
+    await page.getByTestId('checkpoint-folder-input').setInputFiles(folder);
+    assert.match(await page.getByTestId('checkpoint-picker').innerText(), /Sentence-transformers files: .*1_Pooling\/config\.json/s);
+    await page.getByTestId('checkpoint-import').click();
+    await page.waitForFunction(() => /Imported “st-folder-upload”/.test(document.querySelector('[data-testid="checkpoint-picker"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
     assert.deepEqual(consoleErrors, []);
   } finally {
     await browser.close();
