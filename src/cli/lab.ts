@@ -15,6 +15,7 @@ import { setupNodeBackend } from './backend';
 import { defaultExperiment, runExperiment, type ExperimentConfig, type RunResult } from '../core/distill/experiment';
 import { defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind } from '../core/distill/recipes';
 import { toTrecRun } from '../core/eval/trec';
+import { exportHuggingFace } from '../core/model/hf';
 import { formatHealthEvent, rankedIdsToTrec, summarize, resultsMarkdown } from './report';
 import { mergeFolders } from './merge';
 import type { StepEvent } from '../core/train/events';
@@ -28,21 +29,22 @@ const HELP = `Distill Lab command line
 
 Options
   --corpus SPEC         world:NAME[:SEED] (easy, default, hard), beir:DIR, msmarco:DIR, csv:DIR
-  --recipes LIST        comma list of bm25, baseline, kd, lead, prod (teachers are always reported)
+  --recipes LIST        comma list of bm25, teachers, baseline, kd, lead, prod (teachers are always reported;
+                        'teachers' trains every teacher of --prod-chain even without a student recipe)
   --seeds N             seeds 1..N (default 1); --seed-list 3,7 for explicit seeds
   --out DIR             write results.json, results.md and TREC runs there (else print the table)
   --split test|dev      split to report (default test)
-  --teacher-steps N     contrastive steps of each teacher (default 400)
-  --student-steps N     steps of each student recipe and PROD stage (default 300)
+  --teacher-steps N     contrastive steps of each teacher (default 1000)
+  --student-steps N     steps of each student recipe and PROD stage (default 1000)
   --dp-steps N          steps of PROD's data-progressive stage (default 100)
-  --batch N             queries per batch B (default 16)
-  --negatives N         hard negatives per query n (default 3)
-  --lr X                student learning rate (default 5e-3); --teacher-lr X (default 5e-3)
+  --batch N             queries per batch B (default 64)
+  --negatives N         hard negatives per query n (default 0: in-batch negatives only; a CE teacher uses 3)
+  --lr X                student learning rate (default 1e-3); --teacher-lr X (default 1e-3)
   --dropout X           dropout of every model, hidden and attention (default 0: tiny models from scratch)
   --student-layers N --student-hidden N --student-heads N --student-ffn N
   --teacher-layers N --teacher-hidden N --teacher-heads N --teacher-ffn N
-  --vocab N             vocabulary size of both tokenizers (default 8000)
-  --passage-len N       max passage tokens (default 64); --query-len N (default 16)
+  --vocab N             vocabulary size of both tokenizers (default: teacher 30000, student 20000, at most)
+  --passage-len N       max passage tokens (default 96); --query-len N (default 24)
   --prod-chain LIST     PROD teacher chain, e.g. de,ce (default) or de
   --lead-k N --lead-selection random|last|skip --lead-reweight on|off --lead-joint on|off
   --kd-form lead|prod --temperature X
@@ -56,6 +58,9 @@ Options
   --teacher-tokenizer wordpiece|hashed-word --student-tokenizer ...  (defaults: hashed-word for both)
   --teacher-vocab N --student-vocab N   vocabulary sizes (override --vocab)
   --warmup X            fraction of steps spent warming up (default 0.1)
+  --save-teacher DIR    write each trained teacher as a Hugging Face checkpoint (config.json, vocab.txt,
+                        model.safetensors) to DIR (first teacher) and DIR-<kind> (the others), to reuse
+                        with --teacher DIR
   --teacher SPEC        a pretrained first teacher, used as it is (not trained): hf:owner/name[@rev] from the
                         Hugging Face Hub (HF_ENDPOINT, HF_TOKEN; cached) or a checkpoint folder
   --backend NAME        force a tfjs backend: wasm, cpu, or webgpu (Node WebGPU through the webgpu npm package;
@@ -121,6 +126,7 @@ const { values: a } = parseArgs({
     'pairs-per-doc': { type: 'string' },
     'span-prob': { type: 'string' },
     teacher: { type: 'string' },
+    'save-teacher': { type: 'string' },
     pooling: { type: 'string' },
     similarity: { type: 'string' },
     'score-temperature': { type: 'string' },
@@ -165,7 +171,7 @@ async function main(): Promise<void> {
   }
   if (typeof a.corpus !== 'string') fail('--corpus is required (e.g. --corpus world:default)\n\n' + HELP);
   const wanted = String(a.recipes).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const r of wanted) if (r !== 'bm25' && !RECIPE_KINDS.includes(r as RecipeKind)) fail(`unknown recipe "${r}" (use bm25, ${RECIPE_KINDS.join(', ')})`);
+  for (const r of wanted) if (r !== 'bm25' && r !== 'teachers' && !RECIPE_KINDS.includes(r as RecipeKind)) fail(`unknown recipe "${r}" (use bm25, teachers, ${RECIPE_KINDS.join(', ')})`);
   const seeds = a['seed-list']
     ? String(a['seed-list']).split(',').map(Number)
     : Array.from({ length: num('seeds') ?? 1 }, (_, i) => i + 1);
@@ -228,7 +234,7 @@ async function main(): Promise<void> {
   };
   const recipes: Recipe[] = [];
   for (const r of wanted) {
-    if (r === 'bm25') continue;
+    if (r === 'bm25' || r === 'teachers') continue;
     const rec = defaultRecipe(r as RecipeKind);
     if (rec.kind === 'kd') {
       if (a['kd-form']) rec.form = a['kd-form'] === 'prod' ? 'prod' : 'lead';
@@ -251,7 +257,8 @@ async function main(): Promise<void> {
   const perDoc = num('pairs-per-doc') ?? 1;
   if (!Number.isInteger(perDoc) || perDoc < 1) fail(`--pairs-per-doc must be an integer >= 1, got ${perDoc}`);
   const needTeachers = recipes.some((r) => r.kind !== 'baseline');
-  const usedTeachers = needTeachers ? (recipes.some((r) => r.kind === 'prod') ? teachers : teachers.slice(0, 1)) : [];
+  // 'teachers' trains (and reports) every teacher of --prod-chain, with or without students.
+  const usedTeachers = wanted.includes('teachers') || recipes.some((r) => r.kind === 'prod') ? teachers : needTeachers ? teachers.slice(0, 1) : [];
 
   const all: RunResult[] = [];
 
@@ -300,6 +307,17 @@ async function main(): Promise<void> {
     const results = await runExperiment(corpus, cfg, {
       onLog: log,
       loadPretrained: async (spec) => (await loadModel(spec)).model,
+      onTeacher: typeof a['save-teacher'] === 'string'
+        ? async (i, spec, model) => {
+          const dir = path.resolve(i === 0 ? String(a['save-teacher']) : `${a['save-teacher']}-${spec.model.kind}`);
+          const files = await exportHuggingFace(model);
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(path.join(dir, 'config.json'), files.configJson);
+          writeFileSync(path.join(dir, 'vocab.txt'), files.vocabTxt);
+          writeFileSync(path.join(dir, 'model.safetensors'), files.safetensors);
+          log(`saved ${spec.name} to ${path.relative(process.cwd(), dir) || '.'}`);
+        }
+        : undefined,
       onEvent: (e) => {
         if (e.type === 'health') {
           // Printed even with --quiet: a collapse or a blow-up is what a long run must not hide.

@@ -222,6 +222,11 @@ export interface ExperimentHooks {
    * again) and "phase:<id>" (a phase in progress: continued from its step).
    */
   resume?: { results: RunResult[]; loadCheckpoint: (name: string) => Promise<CheckpointContent | null> };
+  /**
+   * Called with each teacher once it is trained (or restored), before anything else uses it:
+   * e.g. the CLI's --save-teacher writes it as a Hugging Face checkpoint. Must not dispose it.
+   */
+  onTeacher?: (index: number, spec: ModelSpec, model: RetrievalModel) => Promise<void>;
   /** Loads an imported teacher (ModelSpec.pretrained); the experiment disposes of it. */
   loadPretrained?: (id: string) => Promise<RetrievalModel>;
 }
@@ -421,6 +426,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
         });
         if (hooks.saveCheckpoint) await hooks.saveCheckpoint(`final:teacher${i}`, await finalCheckpoint(model, { teacher: i, name: spec.name }));
       }
+      if (!spec.pretrained) await hooks.onTeacher?.(i, spec, model);
       // A CE re-ranks the first teacher's candidates (or BM25's), as in PROD's chain.
       const cands = teacherRankings[0] ?? bm25Eval;
       const ev = await evalModel(model, corpus, evalQrels, cands, cfg, hooks.signal);
