@@ -233,6 +233,10 @@ export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }
       e.max_rel = Math.max(e.max_rel, r);
       flag(step, name, l, t, r, tol.loss);
     }
+    // The schedule: both sides compute it in float64 from the same constants.
+    const lrL = lab.steps[i].lr;
+    const lrT = twin.steps[i].lr;
+    flag(step, 'lr', lrL, lrT, relErr(lrL, lrT, 1e-12), 1e-9);
   }
 
   const gLab = lab.steps.map((s) => s.gradNorm);
