@@ -9,10 +9,12 @@
 // "diverged", "stalled"}, ...}], ...}. Health events are also printed as they happen.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCorpus } from './corpus';
 import { setupNodeBackend } from './backend';
 import { defaultExperiment, runExperiment, type ExperimentConfig, type RunResult } from '../core/distill/experiment';
+import { demoExperiment } from '../core/distill/presets';
 import { defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind } from '../core/distill/recipes';
 import { toTrecRun } from '../core/eval/trec';
 import { exportHuggingFace } from '../core/model/hf';
@@ -58,9 +60,12 @@ Options
   --teacher-tokenizer wordpiece|hashed-word --student-tokenizer ...  (defaults: hashed-word for both)
   --teacher-vocab N --student-vocab N   vocabulary sizes (override --vocab)
   --warmup X            fraction of steps spent warming up (default 0.1)
+  --demo quick|small    run the page's one-click demo (the shipped teachers of public/teachers, the
+                        student alone, response KD, LEAD and PROD on world:default); other flags
+                        except --seeds/--out/--backend are ignored
   --save-teacher DIR    write each trained teacher as a Hugging Face checkpoint (config.json, vocab.txt,
-                        model.safetensors) to DIR (first teacher) and DIR-<kind> (the others), to reuse
-                        with --teacher DIR
+                        model.safetensors): to DIR, or with a chain of teachers to DIR-<kind> each
+                        (DIR-de, DIR-ce); reuse one with --teacher DIR
   --teacher SPEC        a pretrained first teacher, used as it is (not trained): hf:owner/name[@rev] from the
                         Hugging Face Hub (HF_ENDPOINT, HF_TOKEN; cached) or a checkpoint folder
   --backend NAME        force a tfjs backend: wasm, cpu, or webgpu (Node WebGPU through the webgpu npm package;
@@ -78,6 +83,9 @@ function modelOfKind<M extends { kind: string }>(m: M, kind: string): M {
   const { pooling: _p, normalize: _n, similarity: _s, scoreTemperature: _t, ...rest } = m as M & Record<string, unknown>;
   return { ...rest, kind } as unknown as M;
 }
+
+/** The shipped teachers, public/teachers/<name>/ of this project. */
+const SHIPPED_DIR = fileURLToPath(new URL('../../public/teachers/', import.meta.url));
 
 function fail(msg: string): never {
   process.stderr.write(`error: ${msg}\n`);
@@ -127,6 +135,7 @@ const { values: a } = parseArgs({
     'span-prob': { type: 'string' },
     teacher: { type: 'string' },
     'save-teacher': { type: 'string' },
+    demo: { type: 'string' },
     pooling: { type: 'string' },
     similarity: { type: 'string' },
     'score-temperature': { type: 'string' },
@@ -168,6 +177,10 @@ async function main(): Promise<void> {
     if (typeof a.out !== 'string') fail('--merge needs --out DIR');
     process.stdout.write(mergeFolders(a.merge.split(',').map((d) => path.resolve(d.trim())), path.resolve(a.out)));
     return;
+  }
+  if (typeof a.demo === 'string') {
+    if (a.corpus !== undefined && a.corpus !== 'world:default') fail('--demo runs on world:default (the shipped teachers were trained on it)');
+    a.corpus = 'world:default';
   }
   if (typeof a.corpus !== 'string') fail('--corpus is required (e.g. --corpus world:default)\n\n' + HELP);
   const wanted = String(a.recipes).split(',').map((s) => s.trim()).filter(Boolean);
@@ -302,14 +315,20 @@ async function main(): Promise<void> {
       evalSplit: split,
       selfSupervised: { mode: ssMode, perDoc, spanProbability: num('span-prob') },
     };
+    if (typeof a.demo === 'string') {
+      if (a.demo !== 'quick' && a.demo !== 'small') fail(`--demo must be quick or small, got "${a.demo}"`);
+      Object.assign(cfg, demoExperiment(a.demo, seed), { evalSplit: split });
+    }
     log(`\n== seed ${seed} ==`);
     let lastDraw = 0;
     const results = await runExperiment(corpus, cfg, {
       onLog: log,
-      loadPretrained: async (spec) => (await loadModel(spec)).model,
+      // builtin:NAME = a teacher shipped in public/teachers/NAME (what the page fetches).
+      loadPretrained: async (spec) => (await loadModel(spec.startsWith('builtin:') ? path.join(SHIPPED_DIR, spec.slice('builtin:'.length)) : spec)).model,
       onTeacher: typeof a['save-teacher'] === 'string'
         ? async (i, spec, model) => {
-          const dir = path.resolve(i === 0 ? String(a['save-teacher']) : `${a['save-teacher']}-${spec.model.kind}`);
+          // One teacher: DIR; a chain: DIR-<kind> for each (DIR-de, DIR-ce).
+          const dir = path.resolve(cfg.teachers.length === 1 ? String(a['save-teacher']) : `${a['save-teacher']}-${spec.model.kind}${cfg.teachers.filter((t) => t.model.kind === spec.model.kind).length > 1 ? i : ''}`);
           const files = await exportHuggingFace(model);
           mkdirSync(dir, { recursive: true });
           writeFileSync(path.join(dir, 'config.json'), files.configJson);

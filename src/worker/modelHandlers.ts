@@ -16,6 +16,7 @@ import { tokenizerFromJSON } from '../core/text/tokenizer';
 import { decodeCheckpoint, tensorsUnder } from '../core/train/checkpoint';
 import type { CheckpointMeta, ModelInfo } from '../store/schema';
 import { LabStore } from '../store/store';
+import { BUILTIN, loadBuiltinTeacher } from './builtinTeachers';
 import { throwIfCancelled, type Handlers } from './engine';
 import type { IngestFileParam, ModelSummary, Params } from './protocol';
 
@@ -81,12 +82,13 @@ export async function loadStoredModel(store: LabStore, id: string): Promise<Retr
     if (files.extraFiles) return importModelFolder(storedFolder(files)).model;
     return importHuggingFace({ configJson: files.configJson, vocabTxt: files.vocabTxt, safetensors: files.safetensors });
   }
+  if (id.startsWith(BUILTIN)) return loadBuiltinTeacher(id.slice(BUILTIN.length));
   if (id.startsWith(RUN)) {
     const { runId, checkpoint } = parseRunId(id);
     const { bytes } = await store.loadCheckpoint(runId, checkpoint);
     return modelFromCheckpoint(bytes, `checkpoint "${checkpoint}" of run "${runId}"`);
   }
-  throw new ConfigError(`unknown model id "${id}": expected import:<id> or run:<run>:<checkpoint>`, { field: 'id' });
+  throw new ConfigError(`unknown model id "${id}": expected import:<id>, run:<run>:<checkpoint> or builtin:<name>`, { field: 'id' });
 }
 
 /**
