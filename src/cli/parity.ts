@@ -53,7 +53,10 @@ export class TwinUnavailableError extends DistillLabError {
 
 export interface ParityReport {
   recipe: ParityRecipe;
+  /** The student's kind. */
   kind: ParityKind;
+  /** The teacher's (the same as kind unless --teacher-kind). */
+  teacher_kind: ParityKind;
   steps: number;
   backend: string;
   lab_precision: 'float32';
@@ -194,7 +197,7 @@ function relErr(lab: number, torch: number, floor: number): number {
 /** Compares the lab's record with the twin's in a dump folder both sides have written. */
 export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }): ParityReport {
   const dump = JSON.parse(readFileSync(path.join(dumpDir, 'dump.json'), 'utf8')) as {
-    parity_recipe: ParityRecipe; kind: ParityKind; recipe: { kind: string; joint?: boolean }; student: { config: unknown }; teacher: { config: unknown } | null;
+    parity_recipe: ParityRecipe; kind: ParityKind; teacher_kind?: ParityKind; recipe: { kind: string; joint?: boolean }; student: { config: unknown }; teacher: { config: unknown } | null;
     optimizer: unknown; schedule: unknown; teacher_lr_scale: number;
   };
   const lab = JSON.parse(readFileSync(path.join(dumpDir, 'lab.json'), 'utf8')) as LabRecord;
@@ -282,6 +285,7 @@ export function compareParity(dumpDir: string, seconds = { lab: NaN, twin: NaN }
   const report: ParityReport = {
     recipe: dump.parity_recipe,
     kind: dump.kind,
+    teacher_kind: dump.teacher_kind ?? dump.kind,
     steps: n,
     backend: lab.backend,
     lab_precision: 'float32',
@@ -369,6 +373,7 @@ const HELP = `npm run lab -- parity: the lab's training step against a PyTorch t
 Options
   --recipe R     ${PARITY_RECIPES.join(', ')}, a comma list, or all
   --kind K       ${PARITY_KINDS.join(', ')}, a comma list, or all (de: mean pooling, cosine / 0.05)
+  --teacher-kind K   the teacher's kind, if not the student's (e.g. ce: section 2's cut to groups)
   --steps N      optimiser steps (default 100)
   --out PATH     the report JSON (one run) or a folder (several: one JSON each, summary.md/.json)
   --backend B    wasm or cpu (default wasm); webgpu runs on Node WebGPU when an adapter exists
@@ -398,7 +403,8 @@ export function summaryMarkdown(reports: ParityReport[]): string {
     const tie = r.near_ties.filter((t) => r.first_grad_norm_divergence !== null && t.step <= r.first_grad_norm_divergence).at(-1);
     const why = r.first_mismatch ? `step ${r.first_mismatch.step}, ${r.first_mismatch.term}` : 'tolerance';
     const after = r.first_grad_norm_divergence ? `; gradients part at step ${r.first_grad_norm_divergence}${tie ? `, after a near tie of a max at step ${tie.step} (gap ${tie.gap.toExponential(0)})` : ''}` : '';
-    return `| ${r.recipe} | ${r.kind} | ${r.backend} | ${r.steps} | ${fmt(r.max_rel_loss)} | ${fmt(r.max_rel_weight)} | ${fmt(r.grad_norm.max_rel)} | ${r.pass ? 'pass' : `FAIL (${why}${after})`} |${extra}`;
+    const kind = r.teacher_kind && r.teacher_kind !== r.kind ? `${r.kind} (teacher ${r.teacher_kind})` : r.kind;
+    return `| ${r.recipe} | ${kind} | ${r.backend} | ${r.steps} | ${fmt(r.max_rel_loss)} | ${fmt(r.max_rel_weight)} | ${fmt(r.grad_norm.max_rel)} | ${r.pass ? 'pass' : `FAIL (${why}${after})`} |${extra}`;
   });
   const head = '| recipe | kind | backend | steps | max_rel_loss | max_rel_weight | max_rel_grad_norm | result |' + (control ? ' torch f32: loss | weight | grad norm |' : '');
   const rule = '|---|---|---|---|---|---|---|---|' + (control ? '---|---|---|' : '');
@@ -412,6 +418,7 @@ export async function parityMain(argv: string[]): Promise<void> {
     options: {
       recipe: { type: 'string', default: 'lead' },
       kind: { type: 'string', default: 'de' },
+      'teacher-kind': { type: 'string' },
       steps: { type: 'string', default: '100' },
       out: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
@@ -446,6 +453,7 @@ export async function parityMain(argv: string[]): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be an integer >= 1, got ${v.steps}`);
   const lr = v.lr === undefined ? undefined : Number(v.lr);
   const seed = v.seed === undefined ? undefined : Number(v.seed);
+  const teacherKind = v['teacher-kind'] === undefined ? undefined : pick(v['teacher-kind'], PARITY_KINDS, 'teacher kind')[0];
   const batchSize = v.batch === undefined ? undefined : Number(v.batch);
   const negatives = v.negatives === undefined ? undefined : Number(v.negatives);
   const st = torchStatus(v.python);
@@ -464,7 +472,7 @@ export async function parityMain(argv: string[]): Promise<void> {
     for (const kind of kinds) {
       const dir = mkdtempSync(path.join(os.tmpdir(), `parity-${recipe}-${kind}-`));
       const t0 = performance.now();
-      await runLabSide({ recipe, kind, steps, lr, seed, batchSize, negatives }, dir);
+      await runLabSide({ recipe, kind, teacherKind, steps, lr, seed, batchSize, negatives }, dir);
       dirs.push({ recipe, kind, dir, lab: (performance.now() - t0) / 1000 });
       process.stderr.write(`  lab ${recipe} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     }
@@ -478,11 +486,11 @@ export async function parityMain(argv: string[]): Promise<void> {
   });
   for (const r of reports) {
     process.stderr.write(
-      `  ${r.pass ? 'pass' : 'FAIL'} ${r.recipe} ${r.kind}: max_rel_loss ${r.max_rel_loss.toExponential(2)}, max_rel_weight ${r.max_rel_weight.toExponential(2)}` +
+      `  ${r.pass ? 'pass' : 'FAIL'} ${r.recipe} ${r.kind}${r.teacher_kind !== r.kind ? ` (teacher ${r.teacher_kind})` : ''}: max_rel_loss ${r.max_rel_loss.toExponential(2)}, max_rel_weight ${r.max_rel_weight.toExponential(2)}` +
         (r.first_mismatch ? `; first mismatch at step ${r.first_mismatch.step}: ${r.first_mismatch.term}` : '') + '\n',
     );
     if (outDir) {
-      const file = several ? path.join(outDir, `${r.recipe}-${r.kind}.json`) : path.resolve(v.out!);
+      const file = several ? path.join(outDir, `${r.recipe}-${r.kind}${r.teacher_kind !== r.kind ? `-t${r.teacher_kind}` : ''}.json`) : path.resolve(v.out!);
       writeFileSync(file, JSON.stringify(r, null, 1));
       writeCurves(r, file);
     }
@@ -492,7 +500,7 @@ export async function parityMain(argv: string[]): Promise<void> {
     writeFileSync(path.join(outDir, 'summary.md'), md);
     writeFileSync(
       path.join(outDir, 'summary.json'),
-      JSON.stringify(reports.map((r) => ({ recipe: r.recipe, kind: r.kind, backend: r.backend, steps: r.steps, pass: r.pass, max_rel_loss: r.max_rel_loss, max_rel_weight: r.max_rel_weight, max_rel_weight_tensor: r.max_rel_weight_tensor, max_rel_grad_norm: r.grad_norm.max_rel, first_mismatch: r.first_mismatch, control_f32: r.control_f32 })), null, 1),
+      JSON.stringify(reports.map((r) => ({ recipe: r.recipe, kind: r.kind, teacher_kind: r.teacher_kind, backend: r.backend, steps: r.steps, pass: r.pass, max_rel_loss: r.max_rel_loss, max_rel_weight: r.max_rel_weight, max_rel_weight_tensor: r.max_rel_weight_tensor, max_rel_grad_norm: r.grad_norm.max_rel, first_mismatch: r.first_mismatch, control_f32: r.control_f32 })), null, 1),
     );
   }
   process.stdout.write(md);

@@ -27,6 +27,11 @@ export type ParityKind = (typeof PARITY_KINDS)[number];
 export interface ParityOptions {
   recipe: ParityRecipe;
   kind: ParityKind;
+  /**
+   * The teacher's kind when it differs from the student's (default: the same). A CE teacher of
+   * a DE/CB student exercises section 2's cut of the student's [B, P] matrix to [B, G].
+   */
+  teacherKind?: ParityKind;
   steps: number;
   /** Peak learning rate (default 2e-3). */
   lr?: number;
@@ -179,7 +184,7 @@ export async function labParityFiles(opts: ParityOptions): Promise<ParityFiles> 
   const sTok = trainHashedWord(texts, 300);
   const mode = phaseMode(opts.recipe);
   const student = RetrievalModel.create(modelConfig(opts.kind, 'student', sTok, seed, opts.init?.student), sTok);
-  const teacher = mode.kind === 'contrastive' ? undefined : RetrievalModel.create(modelConfig(opts.kind, 'teacher', tTok, seed, opts.init?.teacher), tTok);
+  const teacher = mode.kind === 'contrastive' ? undefined : RetrievalModel.create(modelConfig(opts.teacherKind ?? opts.kind, 'teacher', tTok, seed, opts.init?.teacher), tTok);
   const previous = mode.kind === 'prod' && mode.lwf ? student.clone() : undefined;
   try {
     files['student.safetensors'] = await weightsFile(student);
@@ -215,6 +220,7 @@ export async function labParityFiles(opts: ParityOptions): Promise<ParityFiles> 
       format: 'distill-lab parity dump 1',
       parity_recipe: opts.recipe,
       kind: opts.kind,
+      teacher_kind: opts.teacherKind ?? opts.kind,
       recipe: recipeKnobs(mode),
       student: { config: student.config },
       teacher: teacher ? { config: teacher.config } : null,

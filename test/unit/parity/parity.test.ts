@@ -1,7 +1,8 @@
 // The lab's training step against the PyTorch twin (tools/parity/twin.py, float64, written
 // from algorithms.md): every recipe x kind on tfjs's cpu backend (composite ops) and on wasm
-// (the lab's fused kernels), tiny models, 10 steps each; every per-step loss term within 1e-3
-// relative and every final weight within 1e-3 (src/cli/parity.ts). And the check bites: a twin
+// (the lab's fused kernels), and a CE teacher of a DE student (section 2's cut to groups), tiny
+// models, 10 steps each; every per-step loss term within 1e-3 relative and every final weight
+// within 1e-3 (src/cli/parity.ts). And the check bites: a twin
 // told a different temperature, a lab record with one wrong term, one moved weight all fail,
 // with first_mismatch naming the step and the term.
 //
@@ -27,6 +28,12 @@ if (!torch.ok && !onCI) console.warn(`[parity] PyTorch twin tests skipped: ${tor
 // de: mean pooling + cosine / 0.05 (the lab's default DE); de-cls: the plain [CLS] dot DE.
 const KINDS: ParityKind[] = ['de', 'de-cls', 'cb', 'ce'];
 const SMALL = { steps: 10, batchSize: 2, negatives: 2 };
+// A CE teacher of a DE student: the student's [B, P] matrices cut to the teacher's [B, G] (section 2).
+const CROSS: { recipe: 'kd' | 'lead' | 'prod'; kind: ParityKind; teacherKind: ParityKind }[] = [
+  { recipe: 'kd', kind: 'de', teacherKind: 'ce' },
+  { recipe: 'lead', kind: 'de', teacherKind: 'ce' },
+  { recipe: 'prod', kind: 'de', teacherKind: 'ce' },
+];
 
 let root = '';
 beforeAll(() => {
@@ -49,15 +56,22 @@ async function runAll(backend: 'cpu' | 'wasm'): Promise<ParityReport[]> {
       dirs.push(dir);
     }
   }
+  for (const c of CROSS) {
+    const dir = path.join(root, `${backend}-${c.recipe}-${c.kind}-t${c.teacherKind}`);
+    await runLabSide({ ...c, ...SMALL }, dir);
+    dirs.push(dir);
+  }
   runTwin(dirs);
   return dirs.map((d) => compareParity(d));
 }
 
 function expectParity(reports: ParityReport[], backend: string): void {
-  const failed = reports.filter((r) => !r.pass).map((r) => `${r.recipe}/${r.kind}: ${JSON.stringify(r.first_mismatch)}`);
+  const failed = reports.filter((r) => !r.pass).map((r) => `${r.recipe}/${r.kind}/${r.teacher_kind}: ${JSON.stringify(r.first_mismatch)}`);
+  expect(reports.length).toBe(PARITY_RECIPES.length * KINDS.length + CROSS.length);
+  expect(reports.filter((r) => r.teacher_kind === 'ce' && r.kind === 'de').length).toBe(CROSS.length);
   expect(failed, `parity failures on ${backend}`).toEqual([]);
   for (const r of reports) {
-    const name = `${r.recipe}/${r.kind} on ${backend}`;
+    const name = `${r.recipe}/${r.kind} (teacher ${r.teacher_kind}) on ${backend}`;
     expect(r.backend, name).toBe(backend);
     expect(r.twin_precision, name).toBe('float64');
     expect(r.lab_loss.length, name).toBe(SMALL.steps);
@@ -98,7 +112,7 @@ describe('the lab against the PyTorch twin', () => {
     }, 240_000);
 
     it('fails, naming the step and the term, when the twin or the lab record differs', () => {
-      const src = cpuReports.find((r) => r.recipe === 'lead' && r.kind === 'de');
+      const src = cpuReports.find((r) => r.recipe === 'lead' && r.kind === 'de' && r.teacher_kind === 'de');
       expect(src, 'the cpu run above').toBeDefined();
       const dir = src!.dump_dir;
       const dumpFile = path.join(dir, 'dump.json');
