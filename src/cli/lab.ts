@@ -19,6 +19,7 @@ import { defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind } from '../co
 import { toTrecRun } from '../core/eval/trec';
 import { exportHuggingFace } from '../core/model/hf';
 import { formatHealthEvent, rankedIdsToTrec, summarize, resultsMarkdown } from './report';
+import { poolDistillation } from '../core/eval/distillSummary';
 import { mergeFolders } from './merge';
 import type { StepEvent } from '../core/train/events';
 import { parityMain } from './parity';
@@ -286,8 +287,9 @@ async function main(): Promise<void> {
         split,
         backend: info.backend,
         command: `npm run lab -- ${process.argv.slice(2).join(' ')}`,
-        runs: all.map((r) => ({ recipe: r.recipe, seed: r.seed, metrics: r.metrics, stages: r.stages, seconds: r.seconds, health: r.health })),
+        runs: all.map((r) => ({ recipe: r.recipe, seed: r.seed, metrics: r.metrics, stages: r.stages, seconds: r.seconds, health: r.health, perQuery: r.perQuery })),
         summary,
+        distillation: poolDistillation(all),
       };
       writeFileSync(path.join(dir, 'results.json'), JSON.stringify(json, null, 2));
       writeFileSync(path.join(dir, 'results.md'), md);

@@ -1,6 +1,7 @@
 // Summaries of experiment results: mean and spread over seeds per recipe, as a markdown table.
 import type { RunResult } from '../core/distill/experiment';
 import type { Rankings } from '../core/eval/trec';
+import { poolDistillation, pooledMarkdown, summarizeDistillation } from '../core/eval/distillSummary';
 import type { HealthEvent } from '../core/train/events';
 import type { HealthRecord } from '../core/train/health';
 
@@ -39,19 +40,27 @@ const LABEL: Record<string, string> = {
   prod: 'PROD',
 };
 
+
 export function resultsMarkdown(corpus: string, split: string, rows: SummaryRow[], results: RunResult[], argv: string[]): string {
   const lines = [
     `## ${corpus}, ${split} split`,
     '',
-    `| run | seeds | MRR@10 | nDCG@10 | Recall@100 |`,
-    `|---|---|---|---|---|`,
+    `| run | seeds | MRR@10 | nDCG@10 | Recall@100 | nDCG@10 per seed |`,
+    `|---|---|---|---|---|---|`,
   ];
   for (const r of rows) {
     const cell = (m: string) => {
       const x = r.metrics[m];
       return r.seeds > 1 ? `${x.mean.toFixed(4)} ± ${x.std.toFixed(4)}` : x.mean.toFixed(4);
     };
-    lines.push(`| ${LABEL[r.recipe] ?? r.recipe} | ${r.seeds} | ${cell('mrr@10')} | ${cell('ndcg@10')} | ${cell('recall@100')} |`);
+    const perSeed = results.filter((x) => x.recipe === r.recipe).sort((a, b) => a.seed - b.seed).map((x) => `${x.seed}: ${x.metrics['ndcg@10'].toFixed(4)}`).join(', ');
+    lines.push(`| ${LABEL[r.recipe] ?? r.recipe} | ${r.seeds} | ${cell('mrr@10')} | ${cell('ndcg@10')} | ${cell('recall@100')} | ${perSeed} |`);
+  }
+  const pooled = poolDistillation(results);
+  if (pooled.length > 0) {
+    lines.push('', 'Distilled students against the student alone (same seed, same test queries):', '', pooledMarkdown(pooled).trimEnd());
+    const last = summarizeDistillation(results, Math.max(...results.filter((r) => r.recipe === 'baseline').map((r) => r.seed)));
+    if (last) lines.push('', `What happened (seed ${last.seed}): ${last.text}`);
   }
   const prod = results.filter((r) => r.stages && r.stages.length > 0);
   if (prod.length > 0) {

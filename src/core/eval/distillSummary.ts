@@ -119,3 +119,66 @@ function whatHappened(alone: number, teacher: number | null, bm25: number | null
   }
   return parts.join(' ');
 }
+
+export interface PooledRow {
+  recipe: string;
+  seeds: number;
+  /** Seeds where this recipe beat the student alone on nDCG@10. */
+  wins: number;
+  deltaMean: number;
+  /** Sample SD of the per-seed gains (0 with one seed). */
+  deltaSd: number;
+  /** Paired randomisation test over every (seed, query) pair against the same seed's student alone. */
+  p: number;
+  /** Mean over seeds of the gap closed (seeds where the teacher beat the student alone). */
+  gapMean: number | null;
+}
+
+/** The per-seed summaries pooled: mean and SD of the gains, one paired test over all seeds' queries. */
+export function poolDistillation(results: readonly SummaryInput[]): PooledRow[] {
+  const seeds = [...new Set(results.filter((r) => r.recipe === 'baseline').map((r) => r.seed))].sort((a, b) => a - b);
+  const per = seeds.map((s) => summarizeDistillation(results, s)!);
+  const out: PooledRow[] = [];
+  for (const kind of STUDENT_RECIPES) {
+    const rows = per.flatMap((s) => s.rows.filter((r) => r.recipe === kind));
+    if (rows.length === 0) continue;
+    const xs: number[] = [];
+    const xa: number[] = [];
+    for (const s of seeds) {
+      const a = results.find((r) => r.recipe === 'baseline' && r.seed === s);
+      const r = results.find((x) => x.recipe === kind && x.seed === s);
+      if (!a || !r) continue;
+      const [u, v] = paired(r, a, 'ndcg@10');
+      xs.push(...u);
+      xa.push(...v);
+    }
+    const d = rows.map((r) => r.deltaNdcg);
+    const mean = d.reduce((s, x) => s + x, 0) / d.length;
+    const sd = d.length > 1 ? Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1)) : 0;
+    const gaps = rows.map((r) => r.gapRecovered).filter((g): g is number => g !== null);
+    out.push({
+      recipe: kind,
+      seeds: rows.length,
+      wins: rows.filter((r) => r.beats).length,
+      deltaMean: mean,
+      deltaSd: sd,
+      p: permutationTest(xs, xa, { iterations: 10_000, seed: 17 }).p,
+      gapMean: gaps.length ? gaps.reduce((s, x) => s + x, 0) / gaps.length : null,
+    });
+  }
+  return out;
+}
+
+/** A markdown table of the pooled rows (results.md, README). */
+export function pooledMarkdown(rows: readonly PooledRow[]): string {
+  if (rows.length === 0) return '';
+  const lines = [
+    '| recipe | seeds beating the student alone | nDCG@10 gain (mean +- SD) | paired p (all seeds\' queries) | gap closed (mean) |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${NAMES[r.recipe]} | ${r.wins} of ${r.seeds} | ${r.deltaMean >= 0 ? '+' : ''}${r.deltaMean.toFixed(4)} +- ${r.deltaSd.toFixed(4)} | ${r.p < 0.001 ? '< 0.001' : r.p.toFixed(3)} | ${r.gapMean === null ? '-' : `${Math.round(r.gapMean * 100)}%`} |`,
+    ),
+  ];
+  return lines.join('\n') + '\n';
+}
