@@ -55,7 +55,7 @@ Options
                         crops): auto = only without training qrels (default); always = added to them
   --pairs-per-doc N     self-supervised pairs per document (default 1)
   --span-prob X         share of batch items that are fresh inverse-cloze span pairs when the corpus has
-                        judged training queries (default 0.7; 1 without them; 0 with --self-supervised never)
+                        judged training queries (default 0.7 below 1,000 judged training queries, 0 from 1,000; 1 without any; 0 with --self-supervised never)
   --pooling cls|mean|max --similarity dot|cosine --score-temperature X
                         how DE models score (default mean, cosine, 0.05)
   --teacher-tokenizer wordpiece|hashed-word --student-tokenizer ...  (defaults: hashed-word for both)

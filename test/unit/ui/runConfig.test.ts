@@ -24,8 +24,8 @@ describe('run config', () => {
     expect(runConfigErrors(cfg)).toEqual({});
     expect(tokenizerVocabSize(cfg.student.tokenizer)).toBe(20000); // 5 specials + 18000 words + 1995 buckets
     expect(modelConfigOf(cfg.teachers[0]).vocabSize).toBe(30000);
-    // The lab's default student: 2 layers, hidden 64, FFN 256, vocab 20000, 128 positions, 2 segments.
-    const H = 64, F = 256, L = 2;
+    // The lab's default student: 2 layers, hidden 32, FFN 128, vocab 20000, 128 positions, 2 segments.
+    const H = 32, F = 128, L = 2;
     const expected = (20000 + 128 + 2) * H + 2 * H + L * (4 * (H * H + H) + (2 * H * F + F + H) + 4 * H);
     expect(parameterCount(modelConfigOf(cfg.student))).toBe(expected);
   });
