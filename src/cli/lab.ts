@@ -61,9 +61,8 @@ Options
   --teacher-tokenizer wordpiece|hashed-word --student-tokenizer ...  (defaults: hashed-word for both)
   --teacher-vocab N --student-vocab N   vocabulary sizes (override --vocab)
   --warmup X            fraction of steps spent warming up (default 0.1)
-  --demo quick|small    run the page's one-click demo (the shipped teachers of public/teachers, the
-                        student alone, response KD, LEAD and PROD on world:default); other flags
-                        except --seeds/--out/--backend are ignored
+  --demo quick|small    run the page's one-click demo on world:default (core/distill/presets.ts);
+                        other flags except --seeds/--out/--backend/--split are ignored
   --save-teacher DIR    write each trained teacher as a Hugging Face checkpoint (config.json, vocab.txt,
                         model.safetensors): to DIR, or with a chain of teachers to DIR-<kind> each
                         (DIR-de, DIR-ce); reuse one with --teacher DIR
@@ -180,7 +179,7 @@ async function main(): Promise<void> {
     return;
   }
   if (typeof a.demo === 'string') {
-    if (a.corpus !== undefined && a.corpus !== 'world:default') fail('--demo runs on world:default (the shipped teachers were trained on it)');
+    if (a.corpus !== undefined && a.corpus !== 'world:default') fail('--demo runs on world:default (the page\'s built-in world)');
     a.corpus = 'world:default';
   }
   if (typeof a.corpus !== 'string') fail('--corpus is required (e.g. --corpus world:default)\n\n' + HELP);
