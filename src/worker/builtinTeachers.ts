@@ -21,7 +21,7 @@ export async function loadBuiltinTeacher(name: string, fetcher: typeof fetch = f
   const get = async (file: string) => {
     const url = `${baseUrl()}teachers/${name}/${file}`;
     const res = await fetcher(url);
-    if (!res.ok) throw new ConfigError(`shipped teacher ${name}: ${file} could not be loaded from ${url} (HTTP ${res.status})`, { field: 'teacher' });
+    if (!res.ok) throw new ConfigError(`teacher ${name}: ${file} could not be loaded from ${url} (HTTP ${res.status})`, { field: 'teacher' });
     return res;
   };
   const [config, vocab, weights] = await Promise.all([get('config.json'), get('vocab.txt'), get('model.safetensors')]);
