@@ -1,10 +1,10 @@
-import { useCallback, useMemo, useState } from 'react';
-import type { CompareRun } from './compare/compareRun';
-import { configFromSearch, defaultRunConfig, type RunConfig } from './config/runConfig';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { newImports, type CompareRun } from './compare/compareRun';
+import { configFromSearch, defaultRunConfig, encodeConfigParam, validateRunConfig, type RunConfig } from './config/runConfig';
 import { LabShell } from './LabShell';
 import { BackendPanel, INITIAL_BACKEND_STATUS, type BackendStatus } from './panels/BackendPanel';
 import { CorpusPanel } from './panels/CorpusPanel';
-import { RunControlPanel, useRunController } from './run/RunControl';
+import { RunControlPanel, RunResultsPanel, useRunController } from './run/RunControl';
 import { useModels } from './models/useModels';
 
 export function App() {
@@ -12,13 +12,42 @@ export function App() {
   // A run config shared as ?config=... loads on arrival (validated; a refusal is shown in the Recipe tab).
   const [fromUrl] = useState(() => configFromSearch(window.location.search));
   const [config, setConfig] = useState<RunConfig>(() => (fromUrl && 'config' in fromUrl ? fromUrl.config : defaultRunConfig()));
+  // The Models and Recipe tabs' state lives in the address (?config=, replaced in place, no new
+  // history entry), so a reload keeps it; the other parameters (?backend=) and the view stay.
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    const encoded = encodeConfigParam(config);
+    if (url.searchParams.get('config') === encoded) return;
+    url.searchParams.set('config', encoded);
+    history.replaceState(history.state, '', url.toString());
+  }, [config]);
   // The current run: trained in the worker, its TrainEvents folded as they arrive (lives here, so
   // switching tabs never interrupts it).
   const controller = useRunController();
   // Finished runs for Compare and Export: this session's results, plus imported metrics files.
   const [imported, setImported] = useState<CompareRun[]>([]);
-  const onImportMetrics = useCallback((rs: CompareRun[]) => setImported((prev) => [...prev, ...rs]), []);
   const runs = useMemo(() => [...controller.compareRuns, ...imported], [controller.compareRuns, imported]);
+  // A run and seed already in Compare is not added again (the same file imported twice is not two seeds).
+  const onImportMetrics = useCallback(
+    (rs: CompareRun[]) => {
+      const { added } = newImports(runs, rs);
+      setImported((prev) => [...prev, ...added]);
+      return added.length;
+    },
+    [runs],
+  );
+  // The run on show, for Export: its name and the run config it was launched from (none for the demo).
+  const active = controller.active;
+  const selectedRun = useMemo(() => {
+    if (!active) return undefined;
+    let runConfig: RunConfig | undefined;
+    try {
+      runConfig = active.runConfig === undefined ? undefined : validateRunConfig(active.runConfig);
+    } catch {
+      runConfig = undefined;
+    }
+    return { id: active.id, name: active.name, config: runConfig };
+  }, [active]);
   // Imported checkpoints and the models runs trained: listed again whenever a run stops.
   const lib = useModels(controller.busy ? 'busy' : `${controller.status}:${controller.results.length}`);
   const trained = useMemo(() => lib.models.filter((m) => m.run).map((m) => ({ id: m.id, name: m.name })), [lib.models]);
@@ -64,7 +93,13 @@ export function App() {
           dataPanel={dataPanel}
           run={controller.state}
           runName={controller.active?.name}
-          runControls={<RunControlPanel c={controller} />}
+          selectedRun={selectedRun}
+          runControls={
+            <>
+              <RunControlPanel c={controller} />
+              <RunResultsPanel c={controller} />
+            </>
+          }
           runStatus={controller.status}
           runs={runs}
           config={config}

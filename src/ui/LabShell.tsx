@@ -5,7 +5,7 @@ import { CompareView } from './compare/CompareView';
 import { PublishedResults } from './compare/PublishedResults';
 import type { CompareRun } from './compare/compareRun';
 import { runConfigErrors, type RunConfig } from './config/runConfig';
-import { ExportView, type ExportSource } from './export/ExportView';
+import { ExportView, type ExportSource, type SelectedRun } from './export/ExportView';
 import type { HfCheckpointFiles, ImportState } from './models/CheckpointPicker';
 import type { ModelLibraryProps } from './models/ModelLibrary';
 import { ModelsView } from './models/ModelsView';
@@ -32,7 +32,8 @@ export interface LabActions {
   onRequestRankings?: (id: string) => Promise<Rankings>;
   exportModels?: ExportSource[];
   onExportModel?: (id: string, layout?: ModelExportLayout) => Promise<ModelExport>;
-  onImportMetrics?: (runs: CompareRun[]) => void;
+  /** Adds imported runs to Compare; returns how many were new (a run and seed already there is not added), or nothing when all were. */
+  onImportMetrics?: (runs: CompareRun[]) => number | void;
   onImportTrecRun?: (fileName: string, run: ParsedRun) => void;
   /** The Models tab's library: stored models, corpora to evaluate on, evaluate and delete. */
   modelLibrary?: Omit<ModelLibraryProps, 'onUseAsTeacher'>;
@@ -45,6 +46,8 @@ export interface LabShellProps {
   /** The current run's folded events. */
   run: RunViewState;
   runName?: string;
+  /** The run on show (Export writes its results and its run config, named after it). */
+  selectedRun?: SelectedRun;
   /** Finished (or imported) runs for Compare and Export. */
   runs: CompareRun[];
   config: RunConfig;
@@ -70,7 +73,7 @@ function viewFromHash(): ViewId {
 }
 
 /** The lab's shell: status line, tabs for every view, and the guided tour. */
-export function LabShell({ backend, dataPanel, run, runName, runs, config, onConfigChange, configUrlError, pageUrl, actions = {}, banner, runControls, runStatus }: LabShellProps) {
+export function LabShell({ backend, dataPanel, run, runName, selectedRun, runs, config, onConfigChange, configUrlError, pageUrl, actions = {}, banner, runControls, runStatus }: LabShellProps) {
   const [view, setView] = useState<ViewId>(viewFromHash);
   const select = useCallback((v: ViewId) => {
     setView(v);
@@ -177,6 +180,7 @@ export function LabShell({ backend, dataPanel, run, runName, runs, config, onCon
             {id === 'export' && (
               <ExportView
                 config={config}
+                selectedRun={selectedRun}
                 runs={runs}
                 rankingSources={actions.rankingSources}
                 onRequestRankings={actions.onRequestRankings}

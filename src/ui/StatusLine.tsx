@@ -27,7 +27,7 @@ export function StatusLine({ backend, run, configProblems, extra }: { backend: B
         {phase ? (
           <>
             {phase.title}, step {fmtInt(phase.lastStep)} of {fmtInt(phase.totalSteps)}
-            {run.lastCheckpoint ? <span className="fine"> · checkpoint at {fmtInt(run.lastCheckpoint.step)}</span> : null}
+            {phase.lastCheckpoint !== null ? <span className="fine"> · checkpoint at {fmtInt(phase.lastCheckpoint)}</span> : null}
           </>
         ) : (
           <span className="fine">none yet</span>

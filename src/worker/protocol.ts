@@ -46,6 +46,8 @@ export interface RunSummary {
   config: ExperimentConfig;
   results: RunResult[];
   error?: { name: string; message: string };
+  /** The page's run config the run was launched from (the Recipe tab's), when it had one; unvalidated. */
+  runConfig?: unknown;
 }
 
 /**
@@ -75,7 +77,8 @@ export interface Methods {
    * cancel pauses it: the run stays resumable.
    */
   train: {
-    params: { runId: string; name: string; corpusId: string; config: ExperimentConfig; resume?: boolean };
+    /** `runConfig`: the page's run config it was launched from, stored with the run (Export writes it back). */
+    params: { runId: string; name: string; corpusId: string; config: ExperimentConfig; resume?: boolean; runConfig?: unknown };
     result: { runId: string; results: RunResult[] };
     progress: TrainProgress;
   };

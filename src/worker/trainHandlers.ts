@@ -86,7 +86,7 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
   let store: Promise<LabStore> | null = null;
   const db = () => (store ??= openStore());
 
-  async function train(params: { runId: string; name: string; corpusId: string; config: unknown; resume?: boolean }, ctx: HandlerContext<'train'>) {
+  async function train(params: { runId: string; name: string; corpusId: string; config: unknown; resume?: boolean; runConfig?: unknown }, ctx: HandlerContext<'train'>) {
     const s = await db();
     const config = validateExperiment(params.config);
     const existing = await s.getRun(params.runId);
@@ -95,6 +95,9 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
     const corpus = await s.loadCorpus(params.corpusId);
     const now = Date.now();
     const prior = ((existing?.summary?.results as RunResult[] | undefined) ?? []).slice();
+    // The page's run config (kept across resumes): every summary written below carries it.
+    const runConfig = params.runConfig ?? existing?.summary?.runConfig;
+    const keep = runConfig === undefined ? {} : { runConfig };
     await s.putRun({
       id: params.runId,
       name: params.name,
@@ -103,7 +106,7 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
       status: 'running',
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
-      summary: { results: params.resume ? prior : [] },
+      summary: { results: params.resume ? prior : [], ...keep },
     });
 
     // Events: forwarded at once, stored in batches (appends never rewrite earlier batches).
@@ -133,7 +136,7 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
           onResult: (r) => {
             if (!results.some((x) => x.recipe === r.recipe && x.seed === r.seed)) results.push(r);
             send({ type: 'result', result: r });
-            void s.updateRun(params.runId, { summary: { results }, updatedAt: Date.now() });
+            void s.updateRun(params.runId, { summary: { results, ...keep }, updatedAt: Date.now() });
           },
           saveCheckpoint: async (name, c) => {
             const final = finalCheckpointInfo(name, c);
@@ -151,7 +154,7 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
             : undefined,
         });
         await flush();
-        await s.updateRun(params.runId, { status: 'done', summary: { results: out }, updatedAt: Date.now() });
+        await s.updateRun(params.runId, { status: 'done', summary: { results: out, ...keep }, updatedAt: Date.now() });
         return { runId: params.runId, results: out };
       } catch (e) {
         await flush().catch(() => {});
@@ -188,6 +191,7 @@ export function createRunHandlers(openStore: () => Promise<LabStore> = () => Lab
           config: r.config as RunSummary['config'],
           results: ((r.summary?.results as RunResult[] | undefined) ?? []),
           error: r.error,
+          ...(r.summary?.runConfig !== undefined ? { runConfig: r.summary.runConfig } : {}),
         }))
         .sort((a, b) => b.createdAt - a.createdAt);
     },

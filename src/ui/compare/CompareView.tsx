@@ -8,7 +8,7 @@ import { Explain } from '../Explain';
 import { fmt3, fmtDiff, fmtP, truncate } from '../format';
 import { METRIC_KEYS, type MetricKey } from '../runState';
 import { metricLabel } from '../run/TrainingCurves';
-import { healthNote, type CompareRun } from './compareRun';
+import { healthNote, uniqueRuns, type CompareRun } from './compareRun';
 import { meanSpread, pairedComparison, PERMUTATION_ITERATIONS, verdict } from './stats';
 
 export interface CompareViewProps {
@@ -16,7 +16,9 @@ export interface CompareViewProps {
 }
 
 /** Runs side by side: metrics (mean ± spread over seeds), overlaid curves, a paired test. */
-export function CompareView({ runs }: CompareViewProps) {
+export function CompareView({ runs: given }: CompareViewProps) {
+  // A run and seed listed twice (a metrics file imported again) counts once.
+  const runs = useMemo(() => uniqueRuns(given), [given]);
   if (runs.length === 0) {
     return (
       <section className="panel" aria-labelledby="compare-title" data-testid="compare-view">
@@ -178,7 +180,7 @@ function OverlaidCurves({ runs }: { runs: CompareRun[] }) {
 }
 
 function PairedTest({ runs }: { runs: CompareRun[] }) {
-  const candidates = runs.filter((r) => r.perQuery && Object.keys(r.perQuery).length > 0);
+  const candidates = uniqueRuns(runs.filter((r) => r.perQuery && Object.keys(r.perQuery).length > 0));
   const [aId, setA] = useState<string | null>(null);
   const [bId, setB] = useState<string | null>(null);
   const [metric, setMetric] = useState<MetricKey>('ndcg@10');
@@ -212,7 +214,7 @@ function PairedTest({ runs }: { runs: CompareRun[] }) {
   const topWins = result ? result.wl.rows.filter((r) => r.diff > 0).slice(0, 8) : [];
   const topLosses = result ? result.wl.rows.filter((r) => r.diff < 0).slice(-8).reverse() : [];
   const q = (qid: string) => a.queries?.[qid] ?? b.queries?.[qid];
-  const options = candidates.map((r) => ({ value: r.id, label: r.name }));
+  const options = candidates.map((r) => ({ value: r.id, label: candidates.some((x) => x !== r && x.name === r.name) ? `${r.name}, seed ${r.seed ?? '?'}` : r.name }));
   return (
     <ChartFrame
       id="wins-losses"

@@ -7,6 +7,8 @@ import type { PerQuery } from './stats';
 
 export interface CompareRun {
   id: string;
+  /** The stored run it comes from (a run has one CompareRun per result), when it is one. */
+  runId?: string;
   name: string;
   /** Runs of one group (same recipe, other seeds) are aggregated as mean ± spread. */
   group: string;
@@ -76,4 +78,38 @@ export function healthNote(rs: readonly CompareRun[]): { text: string; bad: bool
   ].filter((x): x is string => Boolean(x));
   const detail = known.flatMap((r) => r.health!.events.filter((e) => e.kind !== 'recovery').map((e) => `${r.name}, ${e.phase} step ${e.step}: ${e.title}`)).join('\n');
   return { text: parts.length ? parts.join(', ') : 'ok', bad: collapsed + diverged > 0, detail: detail || 'no collapse, divergence or stall' };
+}
+
+/** What makes two Compare rows the same result: the run (its name) and the seed. */
+export const runSeedKey = (r: Pick<CompareRun, 'name' | 'seed'>) => `${r.name}\u0000${r.seed ?? ''}`;
+
+/**
+ * The runs with repeats of a run and seed left out (the first kept), in order. Rows of stored
+ * runs are told apart by their id (two runs may share a name); other rows by run name and seed.
+ */
+export function uniqueRuns<T extends Pick<CompareRun, 'id' | 'runId' | 'name' | 'seed'>>(runs: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return runs.filter((r) => {
+    const k = r.runId ? `\u0001${r.id}` : runSeedKey(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Imported rows that add something: the ones whose run and seed are not already among
+ * `existing` (nor repeated within the import). Importing the same metrics file twice, or the
+ * file of a run Compare already lists, adds nothing, so it never counts as another seed.
+ */
+export function newImports(existing: readonly CompareRun[], incoming: readonly CompareRun[]): { added: CompareRun[]; duplicates: number } {
+  const seen = new Set(existing.map(runSeedKey));
+  const added: CompareRun[] = [];
+  for (const r of incoming) {
+    const k = runSeedKey(r);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    added.push(r);
+  }
+  return { added, duplicates: incoming.length - added.length };
 }

@@ -178,11 +178,34 @@ export function runConfigErrors(cfg: RunConfig): Record<string, string> {
   return out;
 }
 
+const KIND_TAG: Record<string, string> = { de: 'DE', cb: 'CB', ce: 'CE' };
+const AUTO_NAME = /^(.*?) \((DE|CB|CE) \d+ x \d+\)$/;
+
+/** The shape part of a generated model name: "DE 4 x 128" (kind, layers x hidden). */
+export function shapeTag(shape: Pick<ModelShape, 'kind' | 'layers' | 'hidden'>): string {
+  return `${KIND_TAG[shape.kind] ?? String(shape.kind).toUpperCase()} ${shape.layers} x ${shape.hidden}`;
+}
+
+/** A generated model name: "teacher (DE 4 x 128)". */
+export function autoModelName(prefix: string, shape: Pick<ModelShape, 'kind' | 'layers' | 'hidden'>): string {
+  return `${prefix} (${shapeTag(shape)})`;
+}
+
+/**
+ * The name a model gets when its shape changes: a generated name ("<prefix> (<KIND> L x H)")
+ * follows the new shape; a name the user gave is kept.
+ */
+export function nameForShape(name: string, shape: Pick<ModelShape, 'kind' | 'layers' | 'hidden'>): string {
+  const m = AUTO_NAME.exec(name);
+  if (!m || !Number.isFinite(shape.layers) || !Number.isFinite(shape.hidden)) return name;
+  return autoModelName(m[1], shape);
+}
+
 /** The Models tab's teacher: the lab's default DE teacher (defaultExperiment). */
 export function defaultTeacher(): ModelDesign {
   const t = defaultExperiment().teachers[0];
   return {
-    name: `teacher (DE ${t.model.layers} x ${t.model.hidden})`,
+    name: autoModelName('teacher', t.model),
     shape: { ...t.model, dropout: { ...LAB_DROPOUT } },
     tokenizer: { kind: 'hashed-word', words: 27000, buckets: 3000 - SPECIAL_TOKEN_COUNT },
   };
@@ -192,7 +215,7 @@ export function defaultTeacher(): ModelDesign {
 export function defaultStudent(): ModelDesign {
   const s = defaultExperiment().student;
   return {
-    name: `student (DE ${s.model.layers} x ${s.model.hidden})`,
+    name: autoModelName('student', s.model),
     shape: { ...s.model, dropout: { ...LAB_DROPOUT } },
     tokenizer: { kind: 'hashed-word', words: 18000, buckets: 2000 - SPECIAL_TOKEN_COUNT },
   };

@@ -14,8 +14,17 @@ export interface ExportSource {
   name: string;
 }
 
+/** The run on show: its id, name and the run config it was launched from (none for the demo). */
+export interface SelectedRun {
+  id: string;
+  name: string;
+  config?: RunConfig;
+}
+
 export interface ExportViewProps {
+  /** The editor's run config (the Models and Recipe tabs). */
   config: RunConfig;
+  selectedRun?: SelectedRun;
   /** Finished runs (their metrics and per-query values). */
   runs: CompareRun[];
   /** Models whose test rankings can be written as a TREC run. */
@@ -26,7 +35,8 @@ export interface ExportViewProps {
   models?: ExportSource[];
   onExportModel?: (id: string, layout?: ModelExportLayout) => Promise<ModelExport>;
   /** Imported metrics files become Compare runs. */
-  onImportMetrics?: (runs: CompareRun[]) => void;
+  /** Returns how many were new (a run and seed already in Compare is not added again), or nothing when all were. */
+  onImportMetrics?: (runs: CompareRun[]) => number | void;
   onImportConfig?: (c: RunConfig) => void;
   /** An imported TREC run, validated, to evaluate against the corpus's qrels. */
   onImportTrecRun?: (fileName: string, run: ParsedRun) => void;
@@ -45,8 +55,12 @@ function Message({ msg, testId }: { msg: Msg; testId?: string }) {
 
 /** Everything a run produces, out as files; and the files the lab reads back in. */
 export function ExportView(props: ExportViewProps) {
-  const { config, runs, rankingSources = [], models = [] } = props;
-  const rows = rowsFromRuns(runs);
+  const { config, selectedRun, runs, rankingSources = [], models = [] } = props;
+  // Metrics files hold the run on show (named after it), or every run in Compare.
+  const ofSelected = selectedRun ? runs.filter((r) => r.runId === selectedRun.id) : [];
+  const [scope, setScope] = useState<'run' | 'all'>('run');
+  const useSelected = scope === 'run' && ofSelected.length > 0;
+  const rows = rowsFromRuns(useSelected ? ofSelected : runs);
   const hasPerQuery = rows.some((r) => r.perQuery && Object.keys(r.perQuery).length > 0);
   const [rankingId, setRankingId] = useState<string | null>(null);
   const [modelId, setModelId] = useState<string | null>(null);
@@ -56,7 +70,10 @@ export function ExportView(props: ExportViewProps) {
   const ids = { metrics: useId(), trec: useId(), config: useId() };
   const rSource = rankingSources.find((s) => s.id === rankingId) ?? rankingSources[0];
   const mSource = models.find((s) => s.id === modelId) ?? models[0];
-  const base = safeFileName(config.name);
+  const base = useSelected ? safeFileName(selectedRun!.name) : 'distill-lab-all-runs';
+  // The run config written: the run on show's own; the editor's when no run is shown or the
+  // run was not launched from one (the demo).
+  const outConfig = selectedRun?.config ?? config;
 
   const exportTrec = async () => {
     if (!rSource || !props.onRequestRankings) return;
@@ -122,8 +139,12 @@ export function ExportView(props: ExportViewProps) {
       if (kind === 'metrics') {
         const imported = runsFromRows(parseMetricsJson(text), `imported-${Date.now()}`);
         if (!props.onImportMetrics) throw new Error('this page cannot add runs to Compare yet');
-        props.onImportMetrics(imported);
-        setInMsg({ ok: true, text: `${file.name}: ${imported.length} run${imported.length === 1 ? '' : 's'} added to Compare.` });
+        const n = props.onImportMetrics(imported) ?? imported.length;
+        const dup = imported.length - n;
+        setInMsg({
+          ok: true,
+          text: `${file.name}: ${n} run${n === 1 ? '' : 's'} added to Compare.${dup ? ` ${dup} already there (the same run and seed) ${dup === 1 ? 'was' : 'were'} not added again.` : ''}`,
+        });
       } else if (kind === 'trec') {
         const parsed = parseTrecRun(text, file.name);
         const nq = Object.keys(parsed.rankings).length;
@@ -161,6 +182,18 @@ export function ExportView(props: ExportViewProps) {
           </p>
         ) : (
           <div className="button-row">
+            {ofSelected.length > 0 && (
+              <SelectField
+                label="Results of"
+                value={useSelected ? 'run' : 'all'}
+                onChange={(v) => setScope(v as 'run' | 'all')}
+                options={[
+                  { value: 'run', label: `${selectedRun!.name} (${ofSelected.length} models)` },
+                  { value: 'all', label: `every run in Compare (${runs.length} rows)` },
+                ]}
+                testId="export-metrics-scope"
+              />
+            )}
             <button type="button" onClick={() => downloadText(metricsToCsv(rows), `${base}-metrics.csv`, 'text/csv')} data-testid="export-metrics-csv">
               Metrics (CSV)
             </button>
@@ -198,8 +231,15 @@ export function ExportView(props: ExportViewProps) {
           </div>
         )}
         <h3>Run config</h3>
+        <p className="fine" data-testid="export-run-config-source">
+          {selectedRun?.config
+            ? `The config run “${selectedRun.name}” was launched with.`
+            : selectedRun
+              ? `“${selectedRun.name}” was not launched from a run config (the demo): this writes the Models and Recipe tabs’ config, “${config.name}”.`
+              : `The Models and Recipe tabs’ config, “${config.name}”.`}
+        </p>
         <div className="button-row">
-          <button type="button" onClick={() => downloadText(runConfigToJson(config), `distill-lab-run-${base}.json`, 'application/json')} data-testid="export-run-config">
+          <button type="button" onClick={() => downloadText(runConfigToJson(outConfig), `distill-lab-run-${safeFileName(outConfig.name)}.json`, 'application/json')} data-testid="export-run-config">
             Run config (JSON)
           </button>
         </div>

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { ModelKind } from '../../core/model/config';
 import { CheckboxField, NumberField, SelectField, TextField } from '../controls';
 import { fmtInt, fmtSI } from '../format';
-import { tokenizerVocabSize, type ModelDesign, type ModelShape, type TokenizerDesign } from '../config/runConfig';
+import { nameForShape, tokenizerVocabSize, type ModelDesign, type ModelShape, type TokenizerDesign } from '../config/runConfig';
 import type { ModelStats } from './modelStats';
 
 export const KIND_LABEL: Record<ModelKind, string> = {
@@ -55,7 +55,7 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
   const setShape = (patch: Partial<ModelShape>) => {
     const next = { ...shape, ...patch } as Record<string, unknown>;
     for (const [k, v] of Object.entries(patch)) if (v === null || v === undefined) delete next[k];
-    onChange({ ...design, shape: next as ModelShape });
+    onChange({ ...design, name: nameForShape(design.name, next as ModelShape), shape: next as ModelShape });
   };
   const setKind = (kind: ModelKind) => {
     const next = { ...shape, kind } as Record<string, unknown>;
@@ -66,7 +66,7 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
     }
     if (kind !== 'cb') delete next.colbertDim;
     if (kind === 'ce') delete next.shareEncoders;
-    onChange({ ...design, shape: next as ModelShape });
+    onChange({ ...design, name: nameForShape(design.name, next as ModelShape), shape: next as ModelShape });
   };
   const tok = design.tokenizer;
   const setTok = (t: TokenizerDesign) => onChange({ ...design, tokenizer: t });
@@ -82,7 +82,7 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
       <legend>{heading}</legend>
       {actions && <div className="designer-actions">{actions}</div>}
       <div className="field-grid">
-        <TextField label="Name" value={design.name} onChange={(name) => onChange({ ...design, name })} error={errors[`${path}.name`]} />
+        <TextField label="Name" value={design.name} onChange={(name) => onChange({ ...design, name })} error={errors[`${path}.name`]} testId={testId && `${testId}-name`} hint="Follows the shape until you name it." />
         <SelectField label="Kind" value={shape.kind} onChange={setKind} options={(['de', 'cb', 'ce'] as const).map((k) => ({ value: k, label: KIND_LABEL[k] }))} hint={KIND_HINT[shape.kind]} error={err('kind')} testId={testId && `${testId}-kind`} />
         {NUM_FIELDS.filter((f) => !f.kinds || f.kinds.includes(shape.kind)).map((f) => (
           <NumberField

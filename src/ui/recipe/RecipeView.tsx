@@ -114,7 +114,7 @@ export function RecipeView({ config, onChange, onLaunch, onLaunchGroup, pageUrl,
           negatives, and how often the run logs, evaluates and saves a checkpoint it can resume from.
         </Explain>
         <div className="field-grid">
-          <TextField label="Run name" value={config.name} onChange={(name) => onChange({ ...config, name })} />
+          <TextField label="Run name" value={config.name} onChange={(name) => onChange({ ...config, name })} testId="run-name" />
           <div onFocus={onRefreshCorpora}>
             <SelectField
               label="Corpus"

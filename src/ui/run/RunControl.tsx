@@ -13,7 +13,8 @@ import type { RunSummary, TrainProgress } from '../../worker/protocol';
 import { getEngine } from '../engineClient';
 import { getIngestEngine } from '../corpus/ingestClient';
 import { Explain } from '../Explain';
-import { initialRunState, runReducer, type RunViewState } from '../runState';
+import { initialRunState, reduceEvents, runReducer, type RunViewState } from '../runState';
+import { curvesOfResult } from '../compare/runCurves';
 import type { CompareRun } from '../compare/compareRun';
 import { BUILTIN_WORLD_ID } from '../../core/data/builtin';
 
@@ -72,20 +73,34 @@ export function ResultsTable({ results }: { results: RunResult[] }) {
   );
 }
 
-/** Compare-view runs from finished results (per-query nDCG@10 and MRR@10 included). */
-export function compareRunsFromResults(run: { id: string; name: string }, results: RunResult[]): CompareRun[] {
+/**
+ * Compare-view runs from finished results (per-query nDCG@10 and MRR@10 included), with each
+ * result's curves when the run's folded events are given (live, or read back from the store).
+ */
+export function compareRunsFromResults(run: { id: string; name: string; config?: { teachers?: { name: string }[] } }, results: RunResult[], state?: RunViewState): CompareRun[] {
+  const teacherNames = (run.config?.teachers ?? []).map((t) => t.name);
   return results.map((r) => {
     const pq = (m: 'ndcg@10' | 'mrr@10') => Object.fromEntries(r.perQuery.qids.map((q, i) => [q, r.perQuery[m][i]]));
+    const curves = state ? curvesOfResult(state, r.recipe, teacherNames) : {};
     return {
       id: `${run.id}:${r.recipe}:${r.seed}`,
+      runId: run.id,
       name: `${recipeLabel(r.recipe)} (${run.name})`,
       group: recipeLabel(r.recipe),
       seed: r.seed,
       metrics: { 'mrr@10': r.metrics['mrr@10'], 'ndcg@10': r.metrics['ndcg@10'], 'recall@10': r.metrics['recall@10'], 'recall@100': r.metrics['recall@100'], map: r.metrics.map },
       perQuery: { 'ndcg@10': pq('ndcg@10'), 'mrr@10': pq('mrr@10') },
+      ...(Object.keys(curves).length ? { curves } : {}),
       ...(r.health ? { health: r.health } : {}),
     };
   });
+}
+
+/** A stored run's events as the dashboard folds them (log lines and results left out). */
+function foldStored(stored: TrainProgress[]): RunViewState {
+  const events: TrainEvent[] = [];
+  for (const p of stored) if (p.type !== 'log' && p.type !== 'result') events.push(p);
+  return reduceEvents(events);
 }
 
 /** Experiment config from the Recipe tab's run config (one recipe, the designed models). */
@@ -126,6 +141,12 @@ export function useRunController() {
   const [results, setResults] = useState<RunResult[]>([]);
   const [state, dispatch] = useReducer(reducer, undefined, initialRunState);
   const abort = useRef<AbortController | null>(null);
+  // Set once the page opens, starts or resumes a run: the stored run shown on arrival must not replace it.
+  const touched = useRef(false);
+  // Compare's rows of every stored run with results, from its stored series (by run id, with the
+  // updatedAt they were read at, so a run is read again only when it changed).
+  const [storedCompare, setStoredCompare] = useState<Record<string, { updatedAt: number; runs: CompareRun[] }>>({});
+  const storedSeen = useRef<Record<string, number>>({});
   // Events arrive faster than the charts need redrawing: fold them in batches, at most a few
   // times a second, so rendering never crowds the main thread while training runs.
   const queue = useRef<TrainEvent[]>([]);
@@ -145,14 +166,48 @@ export function useRunController() {
   const refresh = useCallback(async () => {
     const list = await getEngine().call('listRuns', {});
     setRuns(list);
+    // Read the series of every stored run with results that is new or changed since last read.
+    for (const run of list) {
+      if (run.results.length === 0 || storedSeen.current[run.id] === run.updatedAt) continue;
+      storedSeen.current[run.id] = run.updatedAt;
+      try {
+        const folded = foldStored(await getEngine().call('runEvents', { runId: run.id }));
+        const rows = compareRunsFromResults(run, run.results, folded);
+        setStoredCompare((prev) => ({ ...prev, [run.id]: { updatedAt: run.updatedAt, runs: rows } }));
+      } catch {
+        delete storedSeen.current[run.id];
+      }
+    }
+    // Runs deleted elsewhere leave Compare.
+    const ids = new Set(list.map((r) => r.id));
+    setStoredCompare((prev) => (Object.keys(prev).every((id) => ids.has(id)) ? prev : Object.fromEntries(Object.entries(prev).filter(([id]) => ids.has(id)))));
     return list;
   }, []);
 
+  // On arrival: list the stored runs and show the latest (its curves, results and state), unless
+  // the page has already opened or started one.
   useEffect(() => {
-    void refresh().catch(() => {});
+    void refresh()
+      .then((list) => {
+        if (!touched.current && list.length > 0) void openRef.current?.(list[0], false, false);
+      })
+      .catch(() => {});
   }, [refresh]);
 
-  const compareRuns = useMemo(() => compareRunsFromResults(active ?? { id: 'run', name: 'run' }, results), [results, active]);
+  // Compare: every stored run with results, oldest first; the run on show from its live state.
+  const compareRuns = useMemo(() => {
+    const out: CompareRun[] = [];
+    const activeRows = active && results.length ? compareRunsFromResults(active, results, state) : [];
+    let placed = false;
+    for (const run of [...runs].reverse()) {
+      if (active && run.id === active.id) {
+        out.push(...activeRows);
+        placed = true;
+      } else out.push(...(storedCompare[run.id]?.runs ?? []));
+    }
+    if (!placed) out.push(...activeRows);
+    return out;
+  }, [runs, storedCompare, active, results, state]);
 
   const onProgress = useCallback(
     (p: TrainProgress) => {
@@ -172,7 +227,7 @@ export function useRunController() {
       try {
         const out = await getEngine().call(
           'train',
-          { runId: run.id, name: run.name, corpusId: run.corpusId, config: run.config, resume },
+          { runId: run.id, name: run.name, corpusId: run.corpusId, config: run.config, resume, ...(run.runConfig !== undefined ? { runConfig: run.runConfig } : {}) },
           { signal: ctrl.signal, onProgress },
         );
         setResults(out.results);
@@ -197,7 +252,8 @@ export function useRunController() {
     [onProgress, refresh],
   );
 
-  const launch = useCallback(async (config: ExperimentConfig, name: string, corpusId: string): Promise<boolean> => {
+  const launch = useCallback(async (config: ExperimentConfig, name: string, corpusId: string, runConfig?: RunConfig): Promise<boolean> => {
+    touched.current = true;
     setStatus('starting');
     setError(null);
     setResults([]);
@@ -214,6 +270,7 @@ export function useRunController() {
         updatedAt: Date.now(),
         config,
         results: [],
+        ...(runConfig ? { runConfig } : {}),
       };
       setActive(run);
       return await train(run, false);
@@ -238,7 +295,7 @@ export function useRunController() {
         setError(`${(e as Error).name}: ${(e as Error).message}`);
         return;
       }
-      void launch(config, c.name || 'run', c.corpus ?? BUILTIN_WORLD);
+      void launch(config, c.name || 'run', c.corpus ?? BUILTIN_WORLD, c);
     },
     [launch],
   );
@@ -260,7 +317,7 @@ export function useRunController() {
           setError(`${names[i]}: ${(e as Error).name}: ${(e as Error).message}`);
           break;
         }
-        const ok = await launch(config, names[i], configs[i].corpus ?? BUILTIN_WORLD);
+        const ok = await launch(config, names[i], configs[i].corpus ?? BUILTIN_WORLD, { ...configs[i], name: names[i] });
         if (!ok) {
           if (i + 1 < configs.length) setMessage(`group stopped at ${names[i]}; not run: ${names.slice(i + 1).join(', ')}`);
           break;
@@ -271,20 +328,28 @@ export function useRunController() {
     [launch],
   );
 
+  // Shows a stored run (its curves, results and state) and, with `resume`, continues it. `byUser`
+  // false: the latest run shown on arrival, dropped if the page has started or opened one since.
   const open = useCallback(
-    async (run: RunSummary, resume: boolean) => {
+    async (run: RunSummary, resume: boolean, byUser = true) => {
+      if (byUser) touched.current = true;
+      const stored = await getEngine().call('runEvents', { runId: run.id });
+      if (!byUser && touched.current) return;
+      const events: TrainEvent[] = [];
+      for (const p of stored) if (p.type !== 'log' && p.type !== 'result') events.push(p);
       dispatch({ type: 'reset' });
       setActive(run);
       setResults(run.results);
-      const stored = await getEngine().call('runEvents', { runId: run.id });
-      const events: TrainEvent[] = [];
-      for (const p of stored) if (p.type !== 'log' && p.type !== 'result') events.push(p);
+      setError(run.error ? `${run.error.name}: ${run.error.message}` : null);
+      setMessage('');
       dispatch({ type: 'events', events });
       setStatus(run.status === 'done' ? 'done' : run.status === 'failed' ? 'failed' : 'paused');
       if (resume) await train(run, true);
     },
     [train],
   );
+  const openRef = useRef<typeof open | null>(null);
+  openRef.current = open;
 
   const resumable = useMemo(() => runs.filter((r) => r.status === 'paused' || r.status === 'running'), [runs]);
   const busy = status === 'running' || status === 'starting';
@@ -292,12 +357,12 @@ export function useRunController() {
   const resume = useCallback(() => {
     if (active) void train(active, true);
   }, [active, train]);
-  return { state, status, message, error, results, size, setSize, startDemo, launchConfig, launchGroup, queued, pause, resume, resumable, open, active, busy, compareRuns };
+  return { state, status, message, error, results, size, setSize, startDemo, launchConfig, launchGroup, queued, pause, resume, resumable, open, active, busy, compareRuns, runs };
 }
 
 /** Start / pause / resume, interrupted runs, and the final table. */
 export function RunControlPanel({ c }: { c: RunController }) {
-  const { status, message, error, results, size, setSize, startDemo, pause, resume, resumable, open, active, busy, queued } = c;
+  const { status, message, error, size, setSize, startDemo, pause, resume, resumable, open, active, busy, queued } = c;
   return (
       <section className="panel" aria-labelledby="runctl-title" data-testid="run-control">
         <h2 id="runctl-title">Run the demo</h2>
@@ -341,13 +406,13 @@ export function RunControlPanel({ c }: { c: RunController }) {
             {error}
           </p>
         )}
-        {resumable.length > 0 && status === 'idle' && (
+        {resumable.length > 0 && !busy && (
           <div data-testid="resumable-runs">
             <h3>Interrupted runs</h3>
             <ul>
               {resumable.map((r) => (
                 <li key={r.id}>
-                  {r.name} ({r.results.length} results so far){' '}
+                  {r.name} ({resultsSoFar(r.results.length)}){' '}
                   <button type="button" onClick={() => void open(r, true)} data-testid="resume-stored">
                     Resume
                   </button>{' '}
@@ -359,7 +424,47 @@ export function RunControlPanel({ c }: { c: RunController }) {
             </ul>
           </div>
         )}
-        <ResultsTable results={results} />
       </section>
+  );
+}
+
+/** "no results so far", "1 result so far", "3 results so far". */
+export function resultsSoFar(n: number): string {
+  return n === 0 ? 'no results so far' : `${n} result${n === 1 ? '' : 's'} so far`;
+}
+
+const STATUS_WORD: Record<string, string> = { created: 'created', running: 'interrupted', paused: 'paused', done: 'done', failed: 'failed' };
+
+/** The run on show (picked from every stored run) and its results table. */
+export function RunResultsPanel({ c }: { c: RunController }) {
+  const { runs, active, results, open, busy } = c;
+  if (runs.length === 0 && !active) return null;
+  const listed = active && !runs.some((r) => r.id === active.id) ? [active, ...runs] : runs;
+  return (
+    <section className="panel" aria-labelledby="run-results-title" data-testid="run-results">
+      <h2 id="run-results-title">{active ? `Run: ${active.name}` : 'Stored runs'}</h2>
+      <div className="field">
+        <label htmlFor="run-picker">Show a stored run</label>
+        <select
+          id="run-picker"
+          value={active?.id ?? ''}
+          disabled={busy}
+          onChange={(e) => {
+            const run = runs.find((r) => r.id === e.target.value);
+            if (run) void open(run, false);
+          }}
+          data-testid="run-picker"
+        >
+          {!active && <option value="">(pick a run)</option>}
+          {listed.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name}, {new Date(r.createdAt).toLocaleString()} ({STATUS_WORD[r.status] ?? r.status}, {resultsSoFar(r.results.length).replace(' so far', '')})
+            </option>
+          ))}
+        </select>
+      </div>
+      {busy && <p className="fine">Another run can be shown once this one stops.</p>}
+      <ResultsTable results={results} />
+    </section>
   );
 }

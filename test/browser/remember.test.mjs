@@ -1,0 +1,169 @@
+// A lab that remembers and speaks plainly (issue 16), on the production build with tiny runs on
+// wasm: stored runs come back after a real reload (header, Run tab, Compare with curves), the
+// editor's state survives a reload and Export writes the run on show's config and names, the
+// header shows the current phase's own checkpoint, and a custom run's results sit outside the
+// demo panel.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { artifact, launch, openPage } from './harness.mjs';
+
+const TIMEOUT = 240_000;
+const lens = { maxQueryLen: 16, maxPassageLen: 24, maxPositions: 64, dropout: { hidden: 0, attention: 0 } };
+
+/** A tiny LEAD run config on the built-in world. */
+function tinyConfig(name, { steps = 4, checkpointEvery = 2 } = {}) {
+  return {
+    version: 1,
+    name,
+    seed: 1,
+    corpus: null,
+    teachers: [{ name: 'teacher (DE 2 x 32)', shape: { kind: 'de', layers: 2, hidden: 32, heads: 2, ffn: 64, ...lens }, tokenizer: { kind: 'wordpiece', vocabSize: 800 } }],
+    student: { name: 'student (DE 1 x 16)', shape: { kind: 'de', layers: 1, hidden: 16, heads: 2, ffn: 32, ...lens }, tokenizer: { kind: 'hashed-word', words: 300, buckets: 195 } },
+    recipe: { kind: 'lead', k: 1, resampleEvery: 2 },
+    train: { steps, batchSize: 4, negatives: 1, lr: 5e-3, warmupFraction: 0.1, logEvery: 1, checkpointEvery },
+  };
+}
+const configParam = (c) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+
+const t0 = Date.now();
+const lap = (what) => console.log(`  ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+
+async function showView(page, view) {
+  await page.getByTestId(`tab-${view}`).click();
+  await page.getByTestId(`view-${view}`).waitFor({ state: 'visible', timeout: TIMEOUT });
+}
+
+async function endTour(page) {
+  const end = page.getByTestId('tour-end');
+  if (await end.count()) await end.click();
+}
+
+async function waitDone(page) {
+  await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
+}
+
+async function download(page, testId) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }), page.getByTestId(testId).click()]);
+  const path = artifact(`remember-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}
+
+test('stored runs, the editor and exports survive a reload; the header and panels say what is true', { timeout: 15 * 60_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  let page;
+  try {
+    const first = tinyConfig('remember A', { steps: 40, checkpointEvery: 30 });
+    const opened = await openPage(browser, `/?backend=wasm&config=${configParam(first)}#recipe`);
+    page = opened.page;
+    const { consoleErrors } = opened;
+    await endTour(page);
+
+    lap('opened');
+    // ---- Item 2: the editor's state survives a reload (Models tab edit, then reload).
+    await showView(page, 'models');
+    await page.getByTestId('student-hidden').fill('24');
+    await page.reload();
+    await page.getByTestId('view-models').waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId('student-hidden').inputValue(), '24', 'the Models tab keeps an edit across a reload');
+    await page.getByTestId('student-hidden').fill('16');
+
+    lap('editor kept across a reload');
+    // ---- Run A, a custom run: watch the header while it trains (item 3: the checkpoint shown is
+    // the current phase's own, never the previous phase's, which ended at step 40).
+    await showView(page, 'recipe');
+    await page.getByTestId('launch-run').click();
+    await page.getByTestId('view-run').waitFor({ timeout: TIMEOUT });
+    const seen = await page.waitForFunction(
+      () => {
+        const t = document.querySelector('[data-testid="status-run"]')?.textContent ?? '';
+        const m = /(Student alone|LEAD), step (\d+) of 40/.exec(t);
+        return m && Number(m[2]) < 30 ? t : false;
+      },
+      null,
+      { timeout: TIMEOUT, polling: 50 },
+    );
+    lap('header of run A seen mid-phase');
+    const header = await seen.jsonValue();
+    assert.doesNotMatch(header, /checkpoint at 40/, `the header names another phase's checkpoint: "${header}"`);
+    await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: TIMEOUT });
+    await waitDone(page);
+    // Item 3: a custom run's results are not inside the "Run the demo" panel.
+    assert.equal(await page.locator('[data-testid="run-control"] [data-testid="results-table"]').count(), 0, 'results inside the demo panel');
+    assert.match(await page.getByTestId('run-results').innerText(), /Run: remember A/);
+
+    lap('run A done');
+    // ---- Run B: a second, shorter run.
+    const second = tinyConfig('remember B');
+    await page.goto(new URL(`/?backend=wasm&config=${configParam(second)}#recipe`, page.url()).href);
+    await page.getByTestId('launch-run').click();
+    await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: TIMEOUT });
+    await waitDone(page);
+    const resultsPerRun = await page.locator('[data-testid="results-table"] tbody tr').count();
+
+    lap('run B done');
+    // The editor moves on: another name, another student; then a real reload.
+    await showView(page, 'recipe');
+    await page.getByTestId('run-name').fill('edited, never run');
+    await page.reload();
+
+    // ---- Item 1: after the reload, the latest run is on show, with its curves and results.
+    await page.getByTestId('view-recipe').waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId('run-name').inputValue(), 'edited, never run', 'the Recipe tab keeps its edit across a reload');
+    await page.waitForFunction(() => /LEAD, step 4 of 4/.test(document.querySelector('[data-testid="status-run"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
+    assert.doesNotMatch(await page.getByTestId('status-run').innerText(), /none yet/);
+    assert.match(await page.getByTestId('tab-run').innerText(), /done/);
+    await showView(page, 'run');
+    await page.locator('[data-testid="run-dashboard"] svg path.live-curve').first().waitFor({ timeout: TIMEOUT });
+    assert.match(await page.getByTestId('run-results').innerText(), /Run: remember B/);
+    await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: TIMEOUT });
+    lap('reloaded: run B on show');
+    // Any stored run can be picked.
+    const options = await page.locator('[data-testid="run-picker"] option').allInnerTexts();
+    assert.ok(options.some((o) => o.startsWith('remember A')) && options.some((o) => o.startsWith('remember B')), `the picker lists both runs: ${options.join(' | ')}`);
+
+    // Compare: every stored run, each result with its curves.
+    await page.waitForFunction((n) => document.querySelector('[data-testid="tab-compare"]')?.textContent === `Compare${n}`, 2 * resultsPerRun, { timeout: TIMEOUT });
+    await showView(page, 'compare');
+    // Each result's curves: its held-out metrics (one final evaluation here) and its loss, step by step.
+    await page.getByTestId('compare-curve').selectOption('total loss');
+    await page.locator('[data-testid="chart-compare-curves"] path.recharts-area-curve').nth(3).waitFor({ timeout: TIMEOUT });
+    assert.doesNotMatch(await page.getByTestId('view-compare').innerText(), /has recorded curves/);
+    const every = (await page.locator('[data-testid="view-compare"] details').textContent().catch(() => '')) ?? '';
+    await page.screenshot({ path: artifact('remember-compare.png'), fullPage: true });
+    assert.ok(!every || (/remember A/.test(every) && /remember B/.test(every)), 'both runs in Compare');
+
+    lap('Compare after the reload');
+    // ---- Item 2: Export writes the run on show's config and names files after it.
+    await showView(page, 'export');
+    const cfg = await download(page, 'export-run-config');
+    assert.equal(cfg.name, 'distill-lab-run-remember-B.json');
+    const written = JSON.parse(cfg.text);
+    assert.equal(written.name, 'remember B');
+    assert.equal(written.student.name, second.student.name);
+    assert.deepEqual([written.train.steps, written.train.checkpointEvery], [second.train.steps, second.train.checkpointEvery]);
+    const csv = await download(page, 'export-metrics-csv');
+    assert.equal(csv.name, 'remember-B-metrics.csv');
+    assert.equal(csv.text.split('\r\n').filter(Boolean).length, 1 + resultsPerRun, 'the file holds the run it is named after');
+
+    lap('exports of run B');
+    // Picking run A shows it, and Export follows.
+    await showView(page, 'run');
+    const idA = await page.locator('[data-testid="run-picker"] option', { hasText: 'remember A' }).getAttribute('value');
+    await page.getByTestId('run-picker').selectOption(idA);
+    await page.waitForFunction(() => /Run: remember A/.test(document.querySelector('[data-testid="run-results"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
+    await page.waitForFunction(() => /LEAD, step 40 of 40/.test(document.querySelector('[data-testid="status-run"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
+    await showView(page, 'export');
+    const cfgA = await download(page, 'export-run-config');
+    assert.equal(JSON.parse(cfgA.text).name, 'remember A');
+    assert.equal(JSON.parse(cfgA.text).train.steps, 40);
+
+    assert.deepEqual(consoleErrors, []);
+  } catch (e) {
+    await page?.screenshot({ path: artifact('remember-failure.png'), fullPage: true }).catch(() => {});
+    throw e;
+  } finally {
+    await browser.close();
+  }
+});
