@@ -5,7 +5,9 @@
 // demo panel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { artifact, launch, openPage } from './harness.mjs';
 
 const TIMEOUT = 240_000;
@@ -28,6 +30,20 @@ const configParam = (c) => Buffer.from(JSON.stringify(c), 'utf8').toString('base
 
 const t0 = Date.now();
 const lap = (what) => console.log(`  ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+
+/** A tiny BEIR folder with training and test queries and no dev split. */
+function tinyCorpusWithoutDev() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remember-'));
+  mkdirSync(path.join(dir, 'qrels'));
+  const docs = Array.from({ length: 40 }, (_, i) => ({ _id: `d${i}`, title: `topic ${i % 10}`, text: `document ${i} about topic ${i % 10} and item ${i}` }));
+  const queries = Array.from({ length: 20 }, (_, i) => ({ _id: `q${i}`, text: `item ${i} topic ${i % 10}` }));
+  writeFileSync(path.join(dir, 'corpus.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
+  writeFileSync(path.join(dir, 'queries.jsonl'), queries.map((q) => JSON.stringify(q)).join('\n') + '\n');
+  const qrels = (from, to) => 'query-id\tcorpus-id\tscore\n' + Array.from({ length: to - from }, (_, k) => `q${from + k}\td${from + k}\t1`).join('\n') + '\n';
+  writeFileSync(path.join(dir, 'qrels/train.tsv'), qrels(0, 12));
+  writeFileSync(path.join(dir, 'qrels/test.tsv'), qrels(12, 20));
+  return { dir, files: ['corpus.jsonl', 'queries.jsonl', 'qrels/train.tsv', 'qrels/test.tsv'].map((f) => path.join(dir, f)) };
+}
 
 async function showView(page, view) {
   await page.getByTestId(`tab-${view}`).click();
@@ -70,6 +86,27 @@ test('stored runs, the editor and exports survive a reload; the header and panel
     await page.getByTestId('student-hidden').fill('16');
 
     lap('editor kept across a reload');
+    // ---- Item 4: a generated model name follows the shape; a name the user gives is kept.
+    await page.getByTestId('teacher-0-hidden').fill('48');
+    assert.equal(await page.getByTestId('teacher-0-name').inputValue(), 'teacher (DE 2 x 48)');
+    await page.getByTestId('teacher-0-hidden').fill('32');
+    assert.equal(await page.getByTestId('teacher-0-name').inputValue(), 'teacher (DE 2 x 32)');
+    // ---- Item 5: a student larger than its teacher is flagged.
+    assert.equal(await page.getByTestId('warn-student-larger').count(), 0);
+    await page.getByTestId('student-hidden').fill('128');
+    assert.match(await page.getByTestId('warn-student-larger').innerText(), /larger than its teacher teacher \(DE 2 x 32\)/);
+    await page.getByTestId('student-hidden').fill('16');
+    assert.equal(await page.getByTestId('warn-student-larger').count(), 0);
+    // ---- Item 4: the Data tab's wording and self-check table.
+    await showView(page, 'data');
+    assert.match(await page.getByTestId('backend-panel').textContent(), /Force one with \?backend=webgpu/);
+    await page.getByTestId('backend-candidates').waitFor({ timeout: TIMEOUT });
+    const cells = await page.$$eval('[data-testid="backend-candidates"] tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-backend'), r.querySelector('[data-testid="backend-rel-error"]')?.textContent]));
+    for (const [backend, err] of cells) {
+      assert.notEqual(err, '0.0e+0', `${backend}: a zero error reads 0.0e+0`);
+      if (backend === 'cpu') assert.equal(err, 'reference');
+    }
+
     // ---- Run A, a custom run: watch the header while it trains (item 3: the checkpoint shown is
     // the current phase's own, never the previous phase's, which ended at step 40).
     await showView(page, 'recipe');
@@ -95,7 +132,9 @@ test('stored runs, the editor and exports survive a reload; the header and panel
 
     lap('run A done');
     // ---- Run B: a second, shorter run.
+    // Run B's teacher is a cross encoder: it is evaluated by re-ranking BM25's top 30.
     const second = tinyConfig('remember B');
+    second.teachers = [{ name: 'teacher (CE 1 x 32)', shape: { kind: 'ce', layers: 1, hidden: 32, heads: 2, ffn: 64, ...lens }, tokenizer: { kind: 'wordpiece', vocabSize: 800 } }];
     await page.goto(new URL(`/?backend=wasm&config=${configParam(second)}#recipe`, page.url()).href);
     await page.getByTestId('launch-run').click();
     await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: TIMEOUT });
@@ -135,6 +174,12 @@ test('stored runs, the editor and exports survive a reload; the header and panel
     assert.ok(!every || (/remember A/.test(every) && /remember B/.test(every)), 'both runs in Compare');
 
     lap('Compare after the reload');
+    // Item 4: the cross encoder's metrics name their depth.
+    const teacherRow = page.locator('[data-testid="compare-table"] tbody tr', { hasText: 'teacher (CE 1 x 32)' });
+    assert.match(await teacherRow.innerText(), /re-ranks BM25 top 30/);
+    assert.equal(await teacherRow.locator('td').nth(4).getAttribute('title'), 'Recall@100 (re-ranks BM25 top 30)');
+    assert.doesNotMatch(await page.locator('[data-testid="compare-table"] tbody tr', { hasText: 'teacher (DE 2 x 32)' }).innerText(), /re-ranks/);
+
     // ---- Item 2: Export writes the run on show's config and names files after it.
     await showView(page, 'export');
     const cfg = await download(page, 'export-run-config');
@@ -148,6 +193,24 @@ test('stored runs, the editor and exports survive a reload; the header and panel
     assert.equal(csv.text.split('\r\n').filter(Boolean).length, 1 + resultsPerRun, 'the file holds the run it is named after');
 
     lap('exports of run B');
+    // ---- Item 4: the TREC run carries the model's scores, not the rank order (100, 99, 98, ...).
+    const trec = await download(page, 'export-trec');
+    const lines = trec.text.trim().split('\n').map((l) => l.split(' '));
+    const firstQuery = lines.filter((l) => l[0] === lines[0][0]);
+    assert.ok(firstQuery.length > 3);
+    assert.ok(firstQuery.some((l) => !Number.isInteger(Number(l[4]))), `scores: ${firstQuery.slice(0, 4).map((l) => l[4]).join(' ')}`);
+    assert.notDeepEqual(firstQuery.map((l) => Number(l[4])), firstQuery.map((_, i) => firstQuery.length - i));
+    for (let i = 1; i < firstQuery.length; i++) assert.ok(Number(firstQuery[i][4]) <= Number(firstQuery[i - 1][4]), 'scores fall with rank');
+
+    // ---- Item 4: the same metrics file imported twice adds no seeds (nor does a run already listed).
+    const json = await download(page, 'export-metrics-json');
+    const compareBadge = await page.getByTestId('tab-compare').innerText();
+    for (let i = 0; i < 2; i++) {
+      await page.getByTestId('import-metrics').setInputFiles({ name: 'metrics.json', mimeType: 'application/json', buffer: Buffer.from(json.text) });
+      assert.match(await page.getByTestId('import-message').innerText(), /0 runs added to Compare\. \d+ already there/);
+    }
+    assert.equal(await page.getByTestId('tab-compare').innerText(), compareBadge);
+
     // Picking run A shows it, and Export follows.
     await showView(page, 'run');
     const idA = await page.locator('[data-testid="run-picker"] option', { hasText: 'remember A' }).getAttribute('value');
@@ -158,6 +221,29 @@ test('stored runs, the editor and exports survive a reload; the header and panel
     const cfgA = await download(page, 'export-run-config');
     assert.equal(JSON.parse(cfgA.text).name, 'remember A');
     assert.equal(JSON.parse(cfgA.text).train.steps, 40);
+
+    // ---- Item 5: "Evaluate every" on a corpus without dev queries is flagged.
+    const tiny = tinyCorpusWithoutDev();
+    try {
+      await showView(page, 'data');
+      await page.getByTestId('corpus-name').fill('no-dev');
+      await page.getByTestId('file-input').setInputFiles(tiny.files);
+      const result = page.getByTestId('ingest-result');
+      await result.waitFor({ timeout: TIMEOUT });
+      const corpusId = await result.getAttribute('data-corpus-id');
+      await showView(page, 'recipe');
+      const picker = page.getByTestId('run-corpus');
+      await picker.focus();
+      await page.locator(`[data-testid="run-corpus"] option[value="${corpusId}"]`).waitFor({ state: 'attached', timeout: TIMEOUT });
+      await page.getByTestId('train-evalEvery').fill('0');
+      await picker.selectOption(corpusId);
+      assert.equal(await page.getByTestId('warn-split').count(), 0, 'no warning while Evaluate every is 0');
+      await page.getByTestId('train-evalEvery').fill('10');
+      assert.match(await page.getByTestId('warn-split').innerText(), /dev queries, and this corpus has none/);
+      assert.doesNotMatch(await page.getByTestId('view-recipe').innerText(), /Evaluate on the dev queries every N steps/);
+    } finally {
+      rmSync(tiny.dir, { recursive: true, force: true });
+    }
 
     assert.deepEqual(consoleErrors, []);
   } catch (e) {

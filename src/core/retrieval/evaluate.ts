@@ -17,6 +17,8 @@ export interface ModelEvaluation {
   perQuery: { qids: string[]; 'ndcg@10': number[]; 'mrr@10': number[] };
   /** Document ids ranked per judged query, best first (100 deep). */
   run: Record<string, string[]>;
+  /** The model's score of each ranked document, aligned with `run` (SearchOptions.scores). */
+  scores?: Record<string, number[]>;
 }
 
 export interface EvaluateOptions {
@@ -44,8 +46,10 @@ export async function evaluateModel(model: RetrievalModel, corpus: Corpus, split
     const hits = bm25.searchBatch(queries.map((q) => q.text), 100);
     candidates = new Map(queries.map((q, i) => [q.id, hits[i].map((h) => h.docIndex)]));
   }
+  const scores = new Map<string, number[]>();
   const rankings = await rankWithModel(model, corpus, queries, {
     k: 100,
+    scores,
     candidates,
     rerankDepth: opts.rerankDepth ?? 30,
     onProgress: opts.onProgress,
@@ -59,5 +63,6 @@ export async function evaluateModel(model: RetrievalModel, corpus: Corpus, split
     metrics: metricSet(r),
     perQuery: { qids: r.evaluated, 'ndcg@10': r.perQuery['ndcg@10'], 'mrr@10': r.perQuery['mrr@10'] },
     run: toRun(corpus, rankings),
+    scores: Object.fromEntries(scores),
   };
 }

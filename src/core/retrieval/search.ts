@@ -28,6 +28,12 @@ export interface SearchOptions {
   onProgress?: (done: number, total: number) => void;
   /** Between chunks: throw to cancel. */
   checkCancel?: () => void;
+  /**
+   * Filled, when given, with each query's scores aligned with its ranking: the model's scores
+   * (DE: inner products; CB/CE: the re-ranked head's scores, then the unscored rest of the
+   * candidates below the head's lowest, one apart, in their first-stage order).
+   */
+  scores?: Map<string, number[]>;
 }
 
 /** Passage embeddings of a whole corpus for a DE model: [N, H], kept on the backend. */
@@ -54,6 +60,8 @@ export function encodeCorpus(model: RetrievalModel, corpus: Corpus, batch = 128,
 export interface TopKOptions {
   /** Queries per score block (default 256). */
   queryChunk?: number;
+  /** Filled, when given, with each query's top-k scores (aligned with the returned indices). */
+  values?: number[][];
   /**
    * Passages per score block (default 32,768). A corpus larger than this is scanned block by
    * block, each block's top k merged into a running top k, so the score matrix held at once
@@ -94,7 +102,7 @@ export async function exactTopK(q: tf.Tensor2D, p: tf.Tensor2D, k: number, o: To
     }
     for (let i = 0; i < nq; i += queryChunk) {
       const n = Math.min(queryChunk, nq - i);
-      const idx = tf.tidy(() => {
+      const [idx, vals] = tf.tidy(() => {
         const qc = nq <= queryChunk ? q : q.slice([i, 0], [n, -1]);
         let best: { values: tf.Tensor2D; indices: tf.Tensor2D } | null = null;
         for (const b of blocks) {
@@ -116,11 +124,16 @@ export async function exactTopK(q: tf.Tensor2D, p: tf.Tensor2D, k: number, o: To
           const picked = tf.gather(cand.reshape([-1]), tf.add(m.indices, rowStart).reshape([-1])).reshape([n, -1]) as tf.Tensor2D;
           best = { values: m.values as tf.Tensor2D, indices: picked };
         }
-        return best!.indices; // [n, kk]
+        return [best!.indices, best!.values] as [tf.Tensor2D, tf.Tensor2D]; // [n, kk] each
       });
       const flat = await idx.data();
+      const vflat = o.values ? await vals.data() : null;
       idx.dispose();
-      for (let r = 0; r < n; r++) out.push(Array.from(flat.subarray(r * kk, (r + 1) * kk)));
+      vals.dispose();
+      for (let r = 0; r < n; r++) {
+        out.push(Array.from(flat.subarray(r * kk, (r + 1) * kk)));
+        if (vflat) o.values!.push(Array.from(vflat.subarray(r * kk, (r + 1) * kk)));
+      }
     }
   } finally {
     for (const b of blocks) b.pT.dispose();
@@ -146,8 +159,12 @@ export async function rankWithModel(model: RetrievalModel, corpus: Corpus, queri
         const e = model.encodeQueries(qs.map((q) => q.text), { batchSize: opts.encodeBatch ?? 128 });
         const q = e.vectors as tf.Tensor2D;
         try {
-          const top = await exactTopK(q, p, opts.k);
-          qs.forEach((qq, j) => rankings.set(qq.id, top[j]));
+          const values: number[][] | undefined = opts.scores ? [] : undefined;
+          const top = await exactTopK(q, p, opts.k, values ? { values } : {});
+          qs.forEach((qq, j) => {
+            rankings.set(qq.id, top[j]);
+            if (values) opts.scores!.set(qq.id, values[j]);
+          });
         } finally {
           q.dispose();
         }
@@ -173,8 +190,16 @@ export async function rankWithModel(model: RetrievalModel, corpus: Corpus, queri
       const scores = await s.data();
       s.dispose();
       const order = head.map((d, i) => ({ d, s: scores[i], i })).sort((a, b) => b.s - a.s || a.i - b.i);
-      rankings.set(q.id, [...order.map((o) => o.d), ...first.slice(depth)].slice(0, opts.k));
-    } else rankings.set(q.id, []);
+      const ranked = [...order.map((o) => o.d), ...first.slice(depth)].slice(0, opts.k);
+      rankings.set(q.id, ranked);
+      if (opts.scores) {
+        const low = order.length ? order[order.length - 1].s : 0;
+        opts.scores.set(q.id, ranked.map((_, r) => (r < order.length ? order[r].s : low - (r - order.length + 1))));
+      }
+    } else {
+      rankings.set(q.id, []);
+      opts.scores?.set(q.id, []);
+    }
     opts.onProgress?.(++done, queries.length);
   }
   return rankings;

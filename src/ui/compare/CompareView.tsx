@@ -9,6 +9,7 @@ import { fmt3, fmtDiff, fmtP, truncate } from '../format';
 import { METRIC_KEYS, type MetricKey } from '../runState';
 import { metricLabel } from '../run/TrainingCurves';
 import { healthNote, uniqueRuns, type CompareRun } from './compareRun';
+import { metricWithRerank } from './rerank';
 import { meanSpread, pairedComparison, PERMUTATION_ITERATIONS, verdict } from './stats';
 
 export interface CompareViewProps {
@@ -93,12 +94,20 @@ function MetricsTable({ runs }: { runs: CompareRun[] }) {
         <tbody>
           {groups.map(([g, rs]) => (
             <tr key={g}>
-              <th scope="row">{g}</th>
+              <th scope="row">
+                {g}
+                {rs[0].rerank && (
+                  <span className="fine" data-testid="rerank-note">
+                    {' '}
+                    (metrics: {rs[0].rerank})
+                  </span>
+                )}
+              </th>
               <td>{rs.length}</td>
               {METRIC_KEYS.map((m) => {
                 const s = meanSpread(rs.map((r) => r.metrics[m] ?? NaN));
                 return (
-                  <td key={m} className={s.n && s.mean === best[m] ? 'best' : undefined}>
+                  <td key={m} className={s.n && s.mean === best[m] ? 'best' : undefined} title={metricWithRerank(metricLabel(m), rs[0].rerank)}>
                     {s.n === 0 ? '–' : s.n === 1 ? fmt3(s.mean) : `${fmt3(s.mean)} ± ${fmt3(s.sd)}`}
                   </td>
                 );

@@ -21,6 +21,8 @@ export interface CompareRun {
   queries?: Readonly<Record<string, string>>;
   /** Curves to overlay, by name (x: run step). */
   curves?: Readonly<Record<string, Series>>;
+  /** How its metrics were computed when its model re-ranks another's list ("re-ranks BM25 top 30"). */
+  rerank?: string;
   /** Training health of the run's model (RunResult.health), when known. */
   health?: HealthSummary;
 }

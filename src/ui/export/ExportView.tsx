@@ -82,7 +82,7 @@ export function ExportView(props: ExportViewProps) {
     try {
       const rankings = await props.onRequestRankings(rSource.id);
       downloadText(trecRunText(rankings, rSource.name), `${safeFileName(rSource.name)}.trec`);
-      setOutMsg({ ok: true, text: `TREC run of ${rSource.name}: ${Object.keys(rankings).length} test queries ranked now, 100 deep (the score column is the order: 100 for rank 1).` });
+      setOutMsg({ ok: true, text: `TREC run of ${rSource.name}: ${Object.keys(rankings).length} test queries ranked now, 100 deep; the score column is the model’s score of each document.` });
     } catch (e) {
       setOutMsg({ ok: false, text: `The TREC run could not be written: ${(e as Error).message}` });
     } finally {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { metricWithRerank, rerankNote } from '../compare/rerank';
 import type { ModelSummary } from '../../worker/protocol';
 import { SelectField } from '../controls';
 import { describeModel, type CorpusChoice, type ModelEvaluationResult } from './useModels';
@@ -142,14 +143,25 @@ export function ModelLibrary({ models, corpora, listError, onEvaluate, onDelete,
             </tr>
           </thead>
           <tbody>
-            {evaluations.map((e) => (
+            {evaluations.map((e) => {
+              // A CE or ColBERT model re-ranks BM25's top N (the evaluation's default depth): its metrics say so.
+              const note = rerankNote(e.model.info.kind);
+              return (
               <tr key={e.key} data-testid="model-eval-row" data-model-id={e.model.id} data-corpus-id={e.corpus.id}>
-                <th scope="row">{e.model.name}</th>
+                <th scope="row">
+                  {e.model.name}
+                  {note && (
+                    <span className="fine" data-testid="rerank-note">
+                      {' '}
+                      (metrics: {note})
+                    </span>
+                  )}
+                </th>
                 <td>
                   {e.corpus.name} ({e.result.split})
                 </td>
-                {METRICS.map(([k]) => (
-                  <td key={k} data-metric={k} data-value={String(e.result.metrics[k])}>
+                {METRICS.map(([k, label]) => (
+                  <td key={k} data-metric={k} data-value={String(e.result.metrics[k])} title={metricWithRerank(label, note)}>
                     {e.result.metrics[k].toFixed(4)}
                   </td>
                 ))}
@@ -158,7 +170,8 @@ export function ModelLibrary({ models, corpora, listError, onEvaluate, onDelete,
                   {e.result.seconds.toFixed(1)} s on {e.result.backend}
                 </td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </table>
       )}

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { smallerTeachers } from '../config/warnings';
 import { Explain } from '../Explain';
 import { fmtSI } from '../format';
 import { defaultStudent, runConfigErrors, type ModelDesign, type RunConfig } from '../config/runConfig';
@@ -65,6 +66,8 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus,
         : config.recipe;
     onChange({ ...config, teachers, recipe });
   };
+  // A student with more parameters than a teacher it learns from: valid, rarely what was meant.
+  const larger = smallerTeachers(config.teachers.map((t, i) => ({ name: t.name, params: teacherStats[i]?.params ?? null })), studentStats?.params ?? null);
   const all = [...config.teachers.map((t, i) => ({ d: t, s: teacherStats[i], role: `teacher ${i + 1}` })), { d: config.student, s: studentStats, role: 'student' }];
   return (
     <div className="models-view" data-testid="models-view">
@@ -108,6 +111,13 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus,
             ))}
           </tbody>
         </table>
+        {larger.length > 0 && studentStats && (
+          <p role="note" className="warning" data-testid="warn-student-larger">
+            The student ({config.student.name}, {fmtSI(studentStats.params)} parameters) is larger than its teacher
+            {larger.length === 1 ? '' : 's'} {larger.map((t) => `${t.name} (${fmtSI(t.params)})`).join(', ')}. Distillation usually
+            compresses a large teacher into a small student; a teacher smaller than its student has less to teach it.
+          </p>
+        )}
       </section>
 
       <section className="panel" aria-labelledby="teachers-title">

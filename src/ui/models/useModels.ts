@@ -17,6 +17,8 @@ export type ModelExport = ExportedFiles & { extraFiles?: Record<string, string> 
 export interface CorpusChoice {
   id: string;
   name: string;
+  /** Judged queries per split (what the Recipe tab's split warnings read). */
+  judged?: Partial<Record<'train' | 'dev' | 'test', number>>;
 }
 
 /** One line on a model: kind, L x H, tokenizer, parameters. */
@@ -26,10 +28,17 @@ export function describeModel(m: Pick<ModelSummary, 'info'>): string {
   return `${i.kind.toUpperCase()} ${i.layers} × ${i.hidden}, ${tok} (${i.vocabSize.toLocaleString('en-US')} ids), ${i.params.toLocaleString('en-US')} parameters`;
 }
 
-/** A TREC run's rankings from a ranked list of ids: scores are the ranks' order (depth − rank + 1). */
-export function rankingsFromRun(run: Record<string, string[]>): Rankings {
+/**
+ * A TREC run's rankings from a ranked list of ids and the model's scores of them; a query
+ * without scores (an older worker) falls back to the ranks' order (depth − rank + 1).
+ */
+export function rankingsFromRun(run: Record<string, string[]>, scores?: Record<string, number[]>): Rankings {
   const out: Record<string, { docId: string; score: number }[]> = {};
-  for (const [qid, docs] of Object.entries(run)) out[qid] = docs.map((docId, i) => ({ docId, score: docs.length - i }));
+  for (const [qid, docs] of Object.entries(run)) {
+    const s = scores?.[qid];
+    const ok = s && s.length === docs.length && s.every(Number.isFinite);
+    out[qid] = docs.map((docId, i) => ({ docId, score: ok ? s[i] : docs.length - i }));
+  }
   return out;
 }
 
@@ -43,7 +52,7 @@ export function useModels(refreshKey: unknown) {
     try {
       const [list, { corpora: cs }] = await Promise.all([getEngine().call('listModels', {}), getIngestEngine().call('listCorpora', {})]);
       setModels(list);
-      setCorpora(cs.map((c) => ({ id: c.id, name: c.name })));
+      setCorpora(cs.map((c) => ({ id: c.id, name: c.name, ...(c.counts?.judgedQueries ? { judged: c.counts.judgedQueries } : {}) })));
       setListError(null);
     } catch (e) {
       setListError(`${(e as Error).name}: ${(e as Error).message}`);
@@ -103,7 +112,7 @@ export function useModels(refreshKey: unknown) {
       const m = models.find((x) => x.id === id);
       if (!m?.run) throw new Error('only a model trained in a run has a corpus to rank');
       const ev = await getEngine().call('evaluateModel', { id, corpusId: m.run.corpusId, split: m.run.split, rerankDepth: m.run.rerankDepth });
-      return rankingsFromRun(ev.run);
+      return rankingsFromRun(ev.run, ev.scores);
     },
     [models],
   );

@@ -3,6 +3,7 @@ import type { EngineInfo } from '../../worker/protocol';
 import { describeAdapter } from '../../core/backend/policy';
 import { forcedBackendFromUrl, getEngine } from '../engineClient';
 import { Explain } from '../Explain';
+import { relErrorText } from './selfCheckText';
 
 export type BackendStatus =
   | { state: 'starting'; stage: string }
@@ -39,7 +40,7 @@ export function BackendPanel({ onStatus }: { onStatus?: (s: BackendStatus) => vo
         Training runs in a Web Worker with TensorFlow.js. The lab prefers WebGPU; before it trusts any backend it
         runs a self-check: a tiny transformer block's loss and gradients must match the CPU reference within a
         relative error of 1e-3. A software WebGPU adapter (SwiftShader) is correct but slow, so the lab then times
-        a short trial step on every backend that passed and takes the fastest. Force one with
+        a short trial step on every backend that passed and takes the fastest. Force one with{' '}
         <code>?backend=webgpu</code>, <code>webgl</code>, <code>wasm</code> or <code>cpu</code> in the address.
       </Explain>
       {status.state === 'starting' && (
@@ -87,7 +88,7 @@ function BackendReport({ info }: { info: EngineInfo }) {
             <tr key={c.name} data-backend={c.name}>
               <th scope="row">{c.name}</th>
               <td>{!c.available ? 'unavailable' : c.selfCheck?.passed ? 'passed' : 'failed'}</td>
-              <td>{c.selfCheck && Number.isFinite(c.selfCheck.maxRelError) ? c.selfCheck.maxRelError.toExponential(1) : '–'}</td>
+              <td data-testid="backend-rel-error">{c.selfCheck ? relErrorText(c.name, c.selfCheck.maxRelError) : '–'}</td>
               <td>{c.selfCheck && Number.isFinite(c.selfCheck.trialMs) ? `${c.selfCheck.trialMs.toFixed(0)} ms` : '–'}</td>
             </tr>
           ))}

@@ -1,4 +1,5 @@
 import { useMemo, useRef } from 'react';
+import { evalEveryHelp, splitWarnings, type SplitCounts } from '../config/warnings';
 import { DEFAULT_TRAIN, defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind, type TrainSettings } from '../../core/distill/recipes';
 import { Explain } from '../Explain';
 import { NumberField, SelectField, TextField } from '../controls';
@@ -22,7 +23,7 @@ export interface RecipeViewProps {
   /** An error from a ?config= in the address the page was opened with. */
   urlError?: string | null;
   /** Corpora stored in this browser (the run trains on one of them); undefined: not listed yet. */
-  corpora?: { id: string; name: string }[];
+  corpora?: { id: string; name: string; judged?: SplitCounts }[];
   /** Lists the stored corpora again (called when the corpus picker gets focus). */
   onRefreshCorpora?: () => void;
 }
@@ -54,6 +55,9 @@ export function RecipeView({ config, onChange, onLaunch, onLaunchGroup, pageUrl,
       ? `"${config.corpus}" is not stored in this browser: upload it in the Data tab, or pick another corpus`
       : null;
   const errorCount = Object.keys(errors).length + (corpusMissing ? 1 : 0);
+  // Settings that name a split the chosen corpus lacks (its judged queries per split, when listed).
+  const judged = corpora?.find((c) => c.id === (config.corpus ?? BUILTIN_WORLD))?.judged;
+  const splitWarns = splitWarnings(config.train, judged);
   return (
     <div className="recipe-view" data-testid="recipe-view">
       {urlError && (
@@ -133,13 +137,18 @@ export function RecipeView({ config, onChange, onLaunch, onLaunchGroup, pageUrl,
               knob={k}
               value={config.train[k.key as keyof TrainSettings]}
               defaultValue={DEFAULT_TRAIN[k.key as keyof TrainSettings]}
-              help={knobHelp('train', k.key)}
+              help={(k.key === 'evalEvery' ? evalEveryHelp(judged) : null) ?? knobHelp('train', k.key)}
               error={knobError(errors, `train.${k.key}`)}
               onChange={(v) => onChange({ ...config, train: { ...config.train, [k.key]: v } })}
               testId={`train-${k.key}`}
             />
           ))}
         </div>
+        {splitWarns.map((w) => (
+          <p key={w.knob} role="note" className="warning" data-testid="warn-split" data-knob={w.knob}>
+            {w.text}
+          </p>
+        ))}
         <div className="launch-row">
           <button type="button" className="primary" disabled={!onLaunch || errorCount > 0} onClick={() => onLaunch?.(config)} data-testid="launch-run">
             Launch this run

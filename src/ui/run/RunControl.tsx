@@ -15,6 +15,7 @@ import { getIngestEngine } from '../corpus/ingestClient';
 import { Explain } from '../Explain';
 import { initialRunState, reduceEvents, runReducer, type RunViewState } from '../runState';
 import { curvesOfResult } from '../compare/runCurves';
+import { rerankNote } from '../compare/rerank';
 import type { CompareRun } from '../compare/compareRun';
 import { BUILTIN_WORLD_ID } from '../../core/data/builtin';
 
@@ -77,9 +78,17 @@ export function ResultsTable({ results }: { results: RunResult[] }) {
  * Compare-view runs from finished results (per-query nDCG@10 and MRR@10 included), with each
  * result's curves when the run's folded events are given (live, or read back from the store).
  */
-export function compareRunsFromResults(run: { id: string; name: string; config?: { teachers?: { name: string }[] } }, results: RunResult[], state?: RunViewState): CompareRun[] {
+export function compareRunsFromResults(
+  run: { id: string; name: string; config?: { teachers?: { name: string; model?: { kind?: string } }[]; student?: { model?: { kind?: string } }; rerankDepth?: number } },
+  results: RunResult[],
+  state?: RunViewState,
+): CompareRun[] {
   const teacherNames = (run.config?.teachers ?? []).map((t) => t.name);
+  // The kind of each result's model: a CE or ColBERT one is evaluated by re-ranking BM25's top N.
+  const kindOf = (recipe: string) =>
+    recipe === 'bm25' ? undefined : recipe.startsWith('teacher:') ? run.config?.teachers?.find((t) => t.name === recipe.slice(8))?.model?.kind : run.config?.student?.model?.kind;
   return results.map((r) => {
+    const rerank = rerankNote(kindOf(r.recipe), run.config?.rerankDepth);
     const pq = (m: 'ndcg@10' | 'mrr@10') => Object.fromEntries(r.perQuery.qids.map((q, i) => [q, r.perQuery[m][i]]));
     const curves = state ? curvesOfResult(state, r.recipe, teacherNames) : {};
     return {
@@ -91,6 +100,7 @@ export function compareRunsFromResults(run: { id: string; name: string; config?:
       metrics: { 'mrr@10': r.metrics['mrr@10'], 'ndcg@10': r.metrics['ndcg@10'], 'recall@10': r.metrics['recall@10'], 'recall@100': r.metrics['recall@100'], map: r.metrics.map },
       perQuery: { 'ndcg@10': pq('ndcg@10'), 'mrr@10': pq('mrr@10') },
       ...(Object.keys(curves).length ? { curves } : {}),
+      ...(rerank ? { rerank } : {}),
       ...(r.health ? { health: r.health } : {}),
     };
   });

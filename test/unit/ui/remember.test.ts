@@ -6,6 +6,9 @@ import { newImports, uniqueRuns, type CompareRun } from '../../../src/ui/compare
 import { curvesOfResult, phasesOfResult } from '../../../src/ui/compare/runCurves';
 import { reduceEvents } from '../../../src/ui/runState';
 import type { TrainEvent } from '../../../src/core/train/events';
+import { evalEveryHelp, smallerTeachers, splitWarnings } from '../../../src/ui/config/warnings';
+import { relErrorText } from '../../../src/ui/panels/selfCheckText';
+import { metricWithRerank, rerankNote } from '../../../src/ui/compare/rerank';
 
 describe('model names from the shape', () => {
   it('a generated name follows the shape', () => {
@@ -73,5 +76,45 @@ describe('curves of each result', () => {
     const teacher = curvesOfResult(state, 'teacher:t', ['t']);
     expect(teacher['test ndcg@10'].points[0].y).toBe(0.2);
     expect(curvesOfResult(state, 'bm25', ['t'])).toEqual({});
+  });
+});
+
+describe('warnings and plain texts', () => {
+  it('flags teachers smaller than the student', () => {
+    expect(smallerTeachers([{ name: 't', params: 100 }, { name: 'u', params: null }], 200)).toEqual([{ name: 't', params: 100 }]);
+    expect(smallerTeachers([{ name: 't', params: 300 }], 200)).toEqual([]);
+    expect(smallerTeachers([{ name: 't', params: 100 }], null)).toEqual([]);
+  });
+  it('flags Evaluate every on a corpus without dev queries', () => {
+    expect(splitWarnings({ evalEvery: 10 }, { train: 5, test: 5 })).toHaveLength(1);
+    expect(splitWarnings({ evalEvery: 0 }, { train: 5, test: 5 })).toEqual([]);
+    expect(splitWarnings({ evalEvery: 10 }, { dev: 3, test: 5 })).toEqual([]);
+    expect(splitWarnings({ evalEvery: 10 }, undefined)).toEqual([]);
+    expect(evalEveryHelp({ test: 5 })).toMatch(/no dev queries/);
+    expect(evalEveryHelp({ dev: 2 })).toBeNull();
+  });
+  it("writes the self-check's error plainly", () => {
+    expect(relErrorText('cpu', 0)).toBe('reference');
+    expect(relErrorText('wasm', 0)).toBe('< 1e-6');
+    expect(relErrorText('webgpu', 2.34e-4)).toBe('2.3e-4');
+    expect(relErrorText('webgl', Infinity)).toBe('–');
+  });
+});
+
+describe('re-ranking depth in metric labels', () => {
+  it('labels CE and ColBERT metrics with their depth, DE ones not', () => {
+    expect(metricWithRerank('Recall@100', rerankNote('ce', 30))).toBe('Recall@100 (re-ranks BM25 top 30)');
+    expect(rerankNote('cb', 50)).toBe('re-ranks BM25 top 50');
+    expect(rerankNote('de', 30)).toBeNull();
+    expect(metricWithRerank('nDCG@10', rerankNote('de'))).toBe('nDCG@10');
+  });
+});
+
+describe('counts in words', () => {
+  it('says "1 result", not "1 results"', async () => {
+    const { resultsSoFar } = await import('../../../src/ui/run/RunControl');
+    expect(resultsSoFar(1)).toBe('1 result so far');
+    expect(resultsSoFar(3)).toBe('3 results so far');
+    expect(resultsSoFar(0)).toBe('no results so far');
   });
 });
