@@ -235,6 +235,8 @@ async function main(): Promise<void> {
     model: modelOfKind(applyModel(teacherTemplate.model, 'teacher'), kind),
     tokenizer: tokenizerOf(teacherTemplate.tokenizer, 'teacher'),
     train: base.teachers.find((t) => t.model.kind === kind)?.train,
+    // A CE later in the chain starts from the first teacher's encoder (ModelSpec.initFrom).
+    ...(i > 0 && kind === 'ce' && chain[0] !== 'ce' ? { initFrom: 0 } : {}),
     index: i,
   }));
   if (teachers[0].model.kind === 'ce') fail('--prod-chain must start with a DE or CB teacher (KD and LEAD use the first one)');

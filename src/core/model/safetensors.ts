@@ -128,7 +128,8 @@ export function tensorToFloat32(file: SafetensorsFile, e: SafetensorsEntry): Flo
   const count = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
   if (e.dtype === 'F32' && LITTLE_ENDIAN_HOST) {
     // Copy the bytes into an aligned buffer: bit-exact, and the offset may be unaligned.
-    return new Float32Array(bytes.slice(e.begin, e.end).buffer);
+    // Uint8Array's slice copies; a Node Buffer's slice is a view of the whole file: copy explicitly.
+    return new Float32Array(Uint8Array.prototype.slice.call(bytes, e.begin, e.end).buffer);
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset + e.begin, e.end - e.begin);
   const out = new Float32Array(count);
