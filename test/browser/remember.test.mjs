@@ -140,6 +140,8 @@ test('stored runs, the editor and exports survive a reload; the header and panel
     await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: TIMEOUT });
     await waitDone(page);
     const resultsPerRun = await page.locator('[data-testid="results-table"] tbody tr').count();
+    // Run A, on show before B started, is still in Compare (from its stored series).
+    await page.waitForFunction((n) => document.querySelector('[data-testid="tab-compare"]')?.textContent === `Compare${n}`, 2 * resultsPerRun, { timeout: TIMEOUT });
 
     lap('run B done');
     // The editor moves on: another name, another student; then a real reload.

@@ -157,6 +157,9 @@ export function useRunController() {
   // updatedAt they were read at, so a run is read again only when it changed).
   const [storedCompare, setStoredCompare] = useState<Record<string, { updatedAt: number; runs: CompareRun[] }>>({});
   const storedSeen = useRef<Record<string, number>>({});
+  // The run on show: Compare draws it from the live state, so its stored series is not read
+  // (folding a whole stored run is main-thread work that must not land while it trains).
+  const activeId = useRef<string | null>(null);
   // Events arrive faster than the charts need redrawing: fold them in batches, at most a few
   // times a second, so rendering never crowds the main thread while training runs.
   const queue = useRef<TrainEvent[]>([]);
@@ -178,7 +181,7 @@ export function useRunController() {
     setRuns(list);
     // Read the series of every stored run with results that is new or changed since last read.
     for (const run of list) {
-      if (run.results.length === 0 || storedSeen.current[run.id] === run.updatedAt) continue;
+      if (run.results.length === 0 || run.id === activeId.current || storedSeen.current[run.id] === run.updatedAt) continue;
       storedSeen.current[run.id] = run.updatedAt;
       try {
         const folded = foldStored(await getEngine().call('runEvents', { runId: run.id }));
@@ -282,14 +285,17 @@ export function useRunController() {
         results: [],
         ...(runConfig ? { runConfig } : {}),
       };
+      activeId.current = run.id;
       setActive(run);
+      // The run shown before (drawn live until now) joins Compare from its stored series.
+      void refresh().catch(() => {});
       return await train(run, false);
     } catch (e) {
       setStatus('failed');
       setError(`${(e as Error).name}: ${(e as Error).message}`);
       return false;
     }
-  }, [train]);
+  }, [train, refresh]);
 
   const startDemo = useCallback(
     () => launch(demoExperiment(size, 1), `${DEMO_SIZES.find((d) => d.id === size)!.label} demo on the built-in world`, BUILTIN_WORLD),
@@ -348,15 +354,18 @@ export function useRunController() {
       const events: TrainEvent[] = [];
       for (const p of stored) if (p.type !== 'log' && p.type !== 'result') events.push(p);
       dispatch({ type: 'reset' });
+      activeId.current = run.id;
       setActive(run);
       setResults(run.results);
       setError(run.error ? `${run.error.name}: ${run.error.message}` : null);
       setMessage('');
       dispatch({ type: 'events', events });
       setStatus(run.status === 'done' ? 'done' : run.status === 'failed' ? 'failed' : 'paused');
+      // The run shown before is drawn from its stored series now.
+      if (!resume) void refresh().catch(() => {});
       if (resume) await train(run, true);
     },
-    [train],
+    [train, refresh],
   );
   const openRef = useRef<typeof open | null>(null);
   openRef.current = open;
