@@ -61,9 +61,10 @@ const pText = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 
 /**
  * The summary of one seed's results (null when there is no student alone to compare with).
- * The first teacher ("teacher:<name>") is the reference for the gap.
+ * The first teacher ("teacher:<name>") is the reference for the gap. `iterations` of the
+ * randomisation test (default 10,000; the page uses fewer: it runs on the main thread).
  */
-export function summarizeDistillation(results: readonly SummaryInput[], seed?: number): DistillSummary | null {
+export function summarizeDistillation(results: readonly SummaryInput[], seed?: number, opts: { iterations?: number } = {}): DistillSummary | null {
   const rs = seed === undefined ? results : results.filter((r) => r.seed === seed);
   const alone = rs.find((r) => r.recipe === 'baseline');
   if (!alone) return null;
@@ -76,7 +77,7 @@ export function summarizeDistillation(results: readonly SummaryInput[], seed?: n
     const r = rs.find((x) => x.recipe === kind);
     if (!r) continue;
     const [xs, xa] = paired(r, alone, 'ndcg@10');
-    const p = permutationTest(xs, xa, { iterations: 10_000, seed: 17 }).p;
+    const p = permutationTest(xs, xa, { iterations: opts.iterations ?? 10_000, seed: 17 }).p;
     const d = r.metrics['ndcg@10'] - a;
     rows.push({
       recipe: kind,
