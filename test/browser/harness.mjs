@@ -59,3 +59,15 @@ export async function openPage(browser, urlPath = '/', { viewport = { width: 128
 export function artifact(name) {
   return path.join(ARTIFACTS, name);
 }
+
+/** Clicks a tab and waits for its view to show. */
+export async function showView(page, view, timeout = 30_000) {
+  await page.getByTestId(`tab-${view}`).click();
+  await page.getByTestId(`view-${view}`).waitFor({ state: 'visible', timeout });
+}
+
+/** Closes the guided tour if it is open. */
+export async function endTour(page) {
+  const end = page.getByTestId('tour-end');
+  if (await end.count()) await end.click();
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { artifact, launch, openPage } from './harness.mjs';
+import { artifact, launch, openPage, showView as showViewIn, endTour } from './harness.mjs';
 
 const TIMEOUT = 240_000;
 const lens = { maxQueryLen: 16, maxPassageLen: 24, maxPositions: 64, dropout: { hidden: 0, attention: 0 } };
@@ -45,15 +45,7 @@ function tinyCorpusWithoutDev() {
   return { dir, files: ['corpus.jsonl', 'queries.jsonl', 'qrels/train.tsv', 'qrels/test.tsv'].map((f) => path.join(dir, f)) };
 }
 
-async function showView(page, view) {
-  await page.getByTestId(`tab-${view}`).click();
-  await page.getByTestId(`view-${view}`).waitFor({ state: 'visible', timeout: TIMEOUT });
-}
-
-async function endTour(page) {
-  const end = page.getByTestId('tour-end');
-  if (await end.count()) await end.click();
-}
+const showView = (page, view) => showViewIn(page, view, TIMEOUT);
 
 async function waitDone(page) {
   await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: TIMEOUT });

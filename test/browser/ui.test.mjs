@@ -6,22 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { artifact, launch, openPage } from './harness.mjs';
+import { artifact, launch, openPage, showView as showViewIn, endTour } from './harness.mjs';
 
 const PAGE = '/test/browser/pages/views.html';
 const fixture = JSON.parse(readFileSync(new URL('./pages/fixture-events.json', import.meta.url), 'utf8'));
 const lastOf = (events, type) => events.filter((e) => e.type === type).at(-1);
 const TIMEOUT = 30_000;
 
-async function showView(page, view) {
-  await page.getByTestId(`tab-${view}`).click();
-  await page.getByTestId(`view-${view}`).waitFor({ state: 'visible', timeout: TIMEOUT });
-}
-
-async function endTour(page) {
-  const end = page.getByTestId('tour-end');
-  if (await end.count()) await end.click();
-}
+const showView = (page, view) => showViewIn(page, view, TIMEOUT);
 
 /** Clicks an export button and returns the downloaded file's name and bytes. */
 async function download(page, testId) {

@@ -1,9 +1,9 @@
 // Loads a checkpoint folder (test/golden/st-*-random) as the ModelFolder import takes, plus
 // its expected.json (Node only: tests read files, src/core takes contents).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelFolder } from '../../../src/core/model';
+import { readTree as readTreeFiles } from '../../shared/hubStandIn.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ST_GOLDEN = {
@@ -25,22 +25,7 @@ export interface StExpected {
 }
 
 /** Every file under dir (relative paths with '/'), JSON and text as strings, the rest as bytes. */
-export function readTree(dir: string): Record<string, string | Uint8Array> {
-  const out: Record<string, string | Uint8Array> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else {
-        const rel = relative(dir, p).split('\\').join('/');
-        const buf = readFileSync(p);
-        out[rel] = /\.(json|txt)$/.test(name) ? buf.toString('utf8') : new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
+export const readTree = (dir: string): Record<string, string | Uint8Array> => readTreeFiles(dir);
 
 export function loadFolder(dir: string): { files: ModelFolder; expected: StExpected } {
   const files = readTree(dir);
