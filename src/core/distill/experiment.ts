@@ -565,8 +565,14 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
               const previous = recipe.lwf ? student.clone() : undefined;
               if (previous) extra.push(previous);
               const lastSpec = cfg.teachers[recipe.stages[recipe.stages.length - 1].teacher];
-              const dpSettings = { ...s, ...(lastTeacher.config.kind === 'ce' ? pickShape(lastSpec.train) : {}), steps: dp.steps, lr: dp.lr };
-              const dpSampler = new BatchSampler(corpus, subset, descend, dpSettings.batchSize, G(dpSettings), cfg.seed * 1000 + 300, 'descend');
+              // Hard negatives from the teacher's ranking (descend): the recipe's count, or the CE
+              // teacher's own group size where that is larger.
+              const dpShape = lastTeacher.config.kind === 'ce' ? pickShape(lastSpec.train) : {};
+              // A batch holds each selected query once (distinct): the subset is small, and the
+              // same query twice in a batch makes its other relevant passage a negative.
+              const batchSize = Math.min((dpShape.batchSize ?? s.batchSize), selected.size);
+              const dpSettings = { ...s, ...dpShape, batchSize, negatives: Math.max(dp.negatives, dpShape.negatives ?? 0), steps: dp.steps, lr: dp.lr };
+              const dpSampler = new BatchSampler(corpus, subset, descend, dpSettings.batchSize, G(dpSettings), cfg.seed * 1000 + 300, { negType: 'descend', distinct: true });
               const title = 'PROD data-progressive stage';
               await runPhase({
                 id: 'prod:dp', title, mode: { kind: 'prod', recipe, lwf: Boolean(previous) },

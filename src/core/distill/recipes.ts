@@ -106,6 +106,12 @@ export interface ProdRecipe {
     rerankDepth: number;
     /** Training queries ranked for the selection (a seeded sample; re-ranking costs G x this). */
     maxQueries: number;
+    /**
+     * Hard negatives per query in this stage, from the teacher's ranking in descending score
+     * (the paper's neg_type = descend). Without them the stage's only negatives are the other
+     * selected queries' positives, and its few queries are over-fitted.
+     */
+    negatives: number;
   };
 }
 
@@ -139,7 +145,7 @@ export function defaultRecipe(kind: RecipeKind): Recipe {
         wKd: 0.9,
         wLwf: 1.0,
         temperature: 4,
-        dataProgressive: { enabled: true, rankLow: 2, rankHigh: 15, teacherRank: 1, steps: 100, lr: 1e-4, rerankDepth: 20, maxQueries: 400 },
+        dataProgressive: { enabled: true, rankLow: 2, rankHigh: 15, teacherRank: 1, steps: 100, lr: 1e-4, rerankDepth: 20, maxQueries: 400, negatives: 3 },
       };
   }
 }
@@ -177,6 +183,7 @@ export const KNOB_HELP: Record<string, string> = {
   'prod.dataProgressive.lr': 'Lower learning rate for the last stage (paper: 1e-5 vs 5e-5).',
   'prod.dataProgressive.rerankDepth': "How many of the student's candidates the teacher re-ranks to find its rank.",
   'prod.dataProgressive.maxQueries': 'Training queries ranked for the selection (a seeded sample: re-ranking is the costly part).',
+  'prod.dataProgressive.negatives': "Hard negatives per query in the last stage, in the teacher's descending-score order (paper: descend); 0 leaves only in-batch negatives.",
 };
 
 function check(cond: boolean, field: string, msg: string): asserts cond {
@@ -235,6 +242,7 @@ export function validateRecipe(input: unknown, teacherCount = Infinity): Recipe 
       check(isNum(dp.lr) && dp.lr > 0, 'dataProgressive.lr', 'must be > 0');
       check(posInt(dp.rerankDepth) && dp.rerankDepth >= dp.rankHigh, 'dataProgressive.rerankDepth', 'must be an integer >= rankHigh');
       check(posInt(dp.maxQueries), 'dataProgressive.maxQueries', 'must be an integer >= 1');
+      check(Number.isInteger(dp.negatives) && dp.negatives >= 0, 'dataProgressive.negatives', 'must be an integer >= 0');
       r.dataProgressive = dp;
       break;
     }

@@ -158,6 +158,13 @@ export interface SamplerOptions {
    * the next judged example: 0 = judged pairs only; 1 = self-supervised only.
    */
   spanProbability?: number;
+  /**
+   * No two items of a batch share a query or a positive passage: one query's other relevant
+   * passage would otherwise sit in its in-batch negatives, labelled wrong. Items that would
+   * repeat one wait for a later batch. For small example sets (PROD's data-progressive subset),
+   * where a batch would otherwise hold the same few queries many times over.
+   */
+  distinct?: boolean;
 }
 
 export interface SamplerState {
@@ -165,6 +172,8 @@ export interface SamplerState {
   cursor: number;
   rng: number;
   order: number[] | null;
+  /** Examples put off by `distinct`, taken first by the next batch. */
+  deferred?: number[];
 }
 
 /**
@@ -179,6 +188,8 @@ export class BatchSampler {
   private cursor = 0;
   negType: 'random' | 'descend';
   readonly spanProbability: number;
+  readonly distinct: boolean;
+  private deferred: number[] = [];
 
   constructor(
     private readonly corpus: Corpus,
@@ -192,6 +203,7 @@ export class BatchSampler {
     const o: SamplerOptions = typeof negTypeOrOptions === 'string' ? { negType: negTypeOrOptions } : negTypeOrOptions;
     this.negType = o.negType ?? 'random';
     this.spanProbability = o.spanProbability ?? 0;
+    this.distinct = o.distinct ?? false;
     if (!(this.spanProbability >= 0 && this.spanProbability <= 1)) throw new ConfigError(`span-pair probability must be in [0, 1], got ${this.spanProbability}`);
     if (examples.length === 0 && this.spanProbability < 1) throw new ConfigError('no training examples');
     if (groupSize < 1) throw new ConfigError('group size must be >= 1');
@@ -213,6 +225,7 @@ export class BatchSampler {
   setExamples(examples: Example[]): void {
     if (examples.length === 0) throw new ConfigError('no training examples left for this stage');
     this.examples = examples;
+    this.deferred = [];
     this.reshuffle();
   }
 
@@ -228,8 +241,28 @@ export class BatchSampler {
     const docs: number[] = [];
     const qids: string[] = [];
     const nDocs = this.corpus.docs.length;
+    const taken = new Set<string>();
+    const putOff: number[] = [];
+    const carried = this.deferred;
+    this.deferred = [];
     for (let b = 0; b < B; b++) {
-      const ex = this.nextExample();
+      let ex: Example;
+      const span = this.distinct ? this.maybeSpan() : null;
+      if (!this.distinct) ex = this.nextExample();
+      else if (span) ex = span;
+      else {
+        // The first example (carried over, then in order) that repeats no query or positive of
+        // this batch; after a full pass without one, the next example as it comes.
+        let found: Example | null = null;
+        for (let tries = 0; found === null && tries <= this.examples.length; tries++) {
+          const i = carried.length > 0 ? carried.shift()! : this.nextIndex();
+          const cand = this.examples[i];
+          if (taken.has(`q:${cand.qid}`) || taken.has(`d:${cand.posDoc}`)) putOff.push(i);
+          else found = cand;
+        }
+        ex = found ?? this.examples[this.nextIndex()];
+        taken.add(`q:${ex.qid}`).add(`d:${ex.posDoc}`);
+      }
       queries.push(ex.query);
       qids.push(ex.qid);
       passages.push(ex.posText);
@@ -251,11 +284,26 @@ export class BatchSampler {
         docs.push(d);
       }
     }
+    if (this.distinct) this.deferred = [...carried, ...putOff];
     return { queries, passages, docs, qids, groupSize: G };
+  }
+
+  /** The index of the next judged example of the epoch's order (a new epoch when it ends). */
+  private nextIndex(): number {
+    if (this.cursor >= this.order.length) {
+      this.epoch++;
+      this.reshuffle();
+    }
+    return this.order[this.cursor++];
   }
 
   /** The next judged example, or (with probability spanProbability) a fresh span pair. */
   private nextExample(): Example {
+    return this.maybeSpan() ?? this.examples[this.nextIndex()];
+  }
+
+  /** With probability spanProbability (always without judged examples), a fresh span pair. */
+  private maybeSpan(): Example | null {
     if (this.spanProbability > 0 && (this.examples.length === 0 || this.rng.next() < this.spanProbability)) {
       for (let guard = 0; guard < 100; guard++) {
         const d = this.rng.int(this.corpus.docs.length);
@@ -264,15 +312,11 @@ export class BatchSampler {
       }
       if (this.examples.length === 0) throw new ConfigError('no document is long enough for inverse-cloze span pairs');
     }
-    if (this.cursor >= this.order.length) {
-      this.epoch++;
-      this.reshuffle();
-    }
-    return this.examples[this.order[this.cursor++]];
+    return null;
   }
 
   getState(): SamplerState {
-    return { epoch: this.epoch, cursor: this.cursor, rng: this.rng.state, order: [...this.order] };
+    return { epoch: this.epoch, cursor: this.cursor, rng: this.rng.state, order: [...this.order], ...(this.distinct ? { deferred: [...this.deferred] } : {}) };
   }
 
   setState(s: SamplerState): void {
@@ -280,5 +324,6 @@ export class BatchSampler {
     this.cursor = s.cursor;
     this.rng.state = s.rng;
     if (s.order) this.order = [...s.order];
+    this.deferred = [...(s.deferred ?? [])];
   }
 }

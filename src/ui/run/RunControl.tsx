@@ -28,6 +28,16 @@ export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'f
 /** Charts redraw at most this often while a run streams events. */
 const REDRAW_MS = 1000;
 
+/**
+ * `?demoSteps=N` shortens every student of the demo to N steps (the browser tests that check the
+ * page's machinery rather than the demo's numbers, and slow machines); absent or invalid: the
+ * preset's own budget.
+ */
+function demoStepsFromUrl(search: string): number | undefined {
+  const v = Number(new URLSearchParams(search).get('demoSteps'));
+  return Number.isInteger(v) && v >= 10 ? v : undefined;
+}
+
 const LABELS: Record<string, string> = {
   bm25: 'BM25',
   baseline: 'student alone',
@@ -325,7 +335,7 @@ export function useRunController() {
   }, [train, refresh]);
 
   const startDemo = useCallback(
-    () => launch(demoExperiment(size, 1), `${DEMO_SIZES.find((d) => d.id === size)!.label} demo on the built-in world`, BUILTIN_WORLD),
+    () => launch(demoExperiment(size, 1, { steps: demoStepsFromUrl(window.location.search) }), `${DEMO_SIZES.find((d) => d.id === size)!.label} demo on the built-in world`, BUILTIN_WORLD),
     [launch, size],
   );
   const launchConfig = useCallback(

@@ -55,3 +55,42 @@ describe('BatchSampler with span pairs', () => {
     expect(() => new BatchSampler(corpus, examples, new Map(), 8, 1, 1, { spanProbability: 1.5 })).toThrow(/probability/);
   });
 });
+
+describe('BatchSampler with distinct batches', () => {
+  const corpus = generateWorld({ preset: 'easy', seed: 3, entities: 60, train: 80, dev: 10, test: 10 });
+  // A small subset with several positives per query, as PROD's data-progressive stage selects.
+  const all = buildExamples(corpus);
+  const byQuery = new Map<string, number>();
+  for (const e of all) byQuery.set(e.qid, (byQuery.get(e.qid) ?? 0) + 1);
+  const multi = [...byQuery].filter(([, n]) => n > 1).map(([q]) => q).slice(0, 12);
+  const subset = all.filter((e) => multi.includes(e.qid));
+
+  it('never puts a query or a positive passage twice in one batch, and uses every example', () => {
+    expect(multi.length).toBe(12);
+    const s = new BatchSampler(corpus, subset, new Map(), 8, 1, 5, { distinct: true });
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const b = s.next();
+      expect(new Set(b.qids).size).toBe(b.qids.length);
+      expect(new Set(b.docs).size).toBe(b.docs.length);
+      b.qids.forEach((q, j) => seen.add(`${q}:${b.docs[j]}`));
+    }
+    expect(seen.size).toBe(subset.length);
+  });
+
+  it('without distinct, the same small subset repeats queries within a batch (what distinct prevents)', () => {
+    const s = new BatchSampler(corpus, subset, new Map(), 8, 1, 5);
+    const repeats = Array.from({ length: 30 }, () => s.next()).filter((b) => new Set(b.qids).size < b.qids.length).length;
+    expect(repeats).toBeGreaterThan(0);
+  });
+
+  it('a resumed distinct sampler draws the same batches (its put-off examples are in the state)', () => {
+    const s = new BatchSampler(corpus, subset, new Map(), 8, 1, 5, { distinct: true });
+    for (let i = 0; i < 3; i++) s.next();
+    const state = s.getState();
+    const next = [s.next(), s.next()];
+    const s2 = new BatchSampler(corpus, subset, new Map(), 8, 1, 5, { distinct: true });
+    s2.setState(JSON.parse(JSON.stringify(state)));
+    expect([s2.next(), s2.next()]).toEqual(next);
+  });
+});
