@@ -1,17 +1,22 @@
 // Journey 1 (first visit) in real Chromium: the built-in world is there, one click runs the
-// quick demo in the training worker (teacher, student alone, response KD, LEAD), charts fill
-// in while it runs, the page stays responsive, and the table ends with numbers. Then a run is
-// interrupted by a reload and resumed from its checkpoint, its series continuing.
+// Quick demo in the training worker on wasm, as a visitor without a GPU gets it (the shipped
+// teacher, then the student alone, response KD, LEAD and PROD on one budget), charts fill in
+// while it runs, the page stays responsive, and the table shows every distilled student beating
+// the student alone, with its gain, p-value and gap closed, and a "what happened" paragraph
+// (issue 13's bar). Then a shortened demo (?demoSteps) is interrupted by a reload and resumed
+// from its checkpoint, its series continuing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { launch, openPage, artifact } from './harness.mjs';
 
-const BACKEND = process.env.DEMO_BACKEND ?? 'webgpu';
+const BACKEND = process.env.DEMO_BACKEND ?? 'wasm';
 const RUN_TIMEOUT = 15 * 60_000;
-// The reload-and-resume test runs on WebGPU too (RESUME_BACKEND=wasm makes it quicker where
-// a software adapter is slow: the checkpoints, IndexedDB and the series do not depend on it).
-const RESUME_BACKEND = process.env.RESUME_BACKEND ?? 'webgpu';
+// The reload-and-resume test checks checkpoints, IndexedDB and the series, which do not depend
+// on the backend: wasm (SwiftShader's WebGPU evaluates the 4x64 teacher too slowly for CI), and
+// a demo shortened to RESUME_STEPS steps per student.
+const RESUME_BACKEND = process.env.RESUME_BACKEND ?? 'wasm';
+const RESUME_STEPS = 40;
 
 /** Records main-thread long tasks (the responsiveness bar: none over 100 ms while training). */
 async function watchLongTasks(page) {
@@ -39,18 +44,28 @@ test(`first visit: one click runs the demo on ${BACKEND} and ends with the compa
       await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
       await cdp.send('Profiler.start');
     }
+    const started = Date.now();
     await page.getByTestId(process.env.DEMO_VIEW === 'data' ? 'header-demo' : 'start-demo').click();
     if (process.env.DEMO_VIEW === 'data') await page.evaluate(() => (window.location.hash = 'data'));
     // Charts receive points while it runs: the first loss curve is drawn.
     await page.locator('[data-testid="run-dashboard"] svg path.live-curve').first().waitFor({ timeout: RUN_TIMEOUT });
     await page.screenshot({ path: artifact('demo-running.png'), fullPage: true });
-    await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: RUN_TIMEOUT });
+    await page.locator('[data-testid="results-table"] tr[data-recipe="prod"]').waitFor({ timeout: RUN_TIMEOUT });
     await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 120_000 });
+    console.log(`  the demo took ${((Date.now() - started) / 1000).toFixed(0)} s from the click (issue 13: at most 4 minutes on this machine)`);
     const table = await page.getByTestId('results-table').innerText();
     console.log(table);
-    for (const r of ['BM25', 'teacher', 'student alone', 'response KD', 'LEAD']) assert.match(table, new RegExp(r));
+    for (const r of ['BM25', 'teacher', 'student alone', 'response KD', 'LEAD', 'PROD']) assert.match(table, new RegExp(r));
     const numbers = [...table.matchAll(/\b0\.\d{4}\b|\b1\.0000\b/g)];
-    assert.ok(numbers.length >= 15, 'every row has MRR@10, nDCG@10 and Recall@100');
+    assert.ok(numbers.length >= 18, 'every row has MRR@10, nDCG@10 and Recall@100');
+    // The point of the lab: every distilled student beats the student alone on the test split.
+    const beats = await page.$$eval('[data-testid="results-table"] tr[data-recipe]', (rows) => rows.map((r) => [r.getAttribute('data-recipe'), r.getAttribute('data-beats')]));
+    for (const recipe of ['kd', 'lead', 'prod']) {
+      assert.deepEqual(beats.find(([r]) => r === recipe), [recipe, 'true'], `${recipe} does not beat the student alone: ${table}`);
+    }
+    const story = await page.getByTestId('what-happened').innerText();
+    console.log(`  what happened: ${story}`);
+    assert.match(story, /gap/);
     assert.match(await page.getByTestId('run-status').innerText(), /done/);
     // LEAD's views came alive: the KL heatmap has cells.
     assert.ok((await page.locator('[data-testid="heatmap-cell"]').count()) > 0, 'KL heatmap drawn');
@@ -112,10 +127,10 @@ async function storedCheckpoints(page) {
 test(`a reload in the middle of a run on ${RESUME_BACKEND}, then Resume: it continues from its checkpoint and finishes`, { timeout: RUN_TIMEOUT }, async () => {
   const browser = await launch();
   try {
-    const { page } = await openPage(browser, `/?backend=${RESUME_BACKEND}#run`);
+    const { page } = await openPage(browser, `/?backend=${RESUME_BACKEND}&demoSteps=${RESUME_STEPS}#run`);
     await page.getByTestId('start-demo').click();
-    // The quick demo checkpoints every 10 steps: wait until the teacher is past its first one.
-    await page.waitForFunction(() => /teacher0|teacher/.test(document.body.innerText) && document.querySelectorAll('[data-testid="run-dashboard"] svg path.live-curve').length > 0, null, { timeout: RUN_TIMEOUT });
+    // The shortened demo checkpoints every 10 steps: wait until a student is past its first one.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-dashboard"] svg path.live-curve').length > 0, null, { timeout: RUN_TIMEOUT });
     // Poll from here (page.waitForFunction does not await an async predicate).
     const checkpointed = async () =>
       page.evaluate(async () => {
@@ -147,7 +162,7 @@ test(`a reload in the middle of a run on ${RESUME_BACKEND}, then Resume: it cont
     console.log(`  at the reload: ${atReload.length} steps stored (last ${atReload.at(-1)}), finished ${[...finished].join(', ') || 'none'}, checkpointed mid-phase ${open.map((o) => `${o.phase}@${o.step}`).join(', ') || 'none'}`);
     assert.ok(open.length <= 1, 'at most one phase is in progress');
     await page.getByTestId('resume-stored').click({ timeout: 120_000 });
-    await page.locator('[data-testid="results-table"] tr[data-recipe="lead"]').waitFor({ timeout: RUN_TIMEOUT });
+    await page.locator('[data-testid="results-table"] tr[data-recipe="prod"]').waitFor({ timeout: RUN_TIMEOUT });
     await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 120_000 });
     const after = await storedSteps(page);
     console.log(`  steps stored at the reload: ${atReload.length}; after the resumed run: ${after.length}`);
@@ -161,7 +176,7 @@ test(`a reload in the middle of a run on ${RESUME_BACKEND}, then Resume: it cont
       assert.ok(step > 0 && firstAgain && Number(firstAgain.split(':')[1]) > step, 'the interrupted phase did not resume after its checkpoint');
     }
     assert.ok(resumedPart.every((x) => !finished.has(x.split(':')[0])), 'a finished phase was trained again');
-    assert.ok(after.includes('lead:30'), 'the resumed run reached the end of LEAD');
+    assert.ok(after.includes(`lead:${RESUME_STEPS}`), 'the resumed run reached the end of LEAD');
     await page.screenshot({ path: artifact('demo-resumed.png'), fullPage: true });
   } finally {
     await browser.close();

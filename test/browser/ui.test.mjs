@@ -122,7 +122,9 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     await curves('lwf-drift').first().waitFor({ timeout: TIMEOUT });
     const scatter = lastOf(prod, 'rankScatter');
     await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').first().waitFor({ timeout: TIMEOUT });
-    assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').count(), scatter.points.length);
+    // One dot per (student rank, teacher rank, selected) cell, counted here independently.
+    const rankCells = new Set(scatter.points.filter((p) => Number.isFinite(p.studentRank) && Number.isFinite(p.teacherRank) && p.studentRank >= 1 && p.teacherRank >= 1).map((p) => `${p.studentRank}:${p.teacherRank}:${p.selected}`));
+    assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-scatter-symbol').count(), rankCells.size);
     assert.equal(await page.locator('[data-testid="chart-rank-scatter"] .recharts-reference-area').count(), 1, 'the selection window is boxed');
     assert.match(await page.getByTestId('rank-scatter-caption').innerText(), new RegExp(`${scatter.points.filter((p) => p.selected).length} of ${scatter.points.length} training queries selected`));
     // Training health: the fixture's divergence and recovery as banners with their explanation,

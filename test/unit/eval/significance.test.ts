@@ -41,6 +41,25 @@ describe('paired permutation test', () => {
     expect(r1.meanDiff).toBeCloseTo(0.1125, 12);
   });
 
+  it('over many queries, ties among them, agrees with the paired t-test (bits past the first 32 draws used)', () => {
+    // 300 queries, a third tied, the rest differing by a small noisy gain: the randomisation
+    // distribution of the mean is close to normal, so both tests give about the same p.
+    let x = 7;
+    const u = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const base = u();
+      a.push(base);
+      b.push(i % 3 === 0 ? base : base - 0.01 + (u() - 0.5) * 0.5);
+    }
+    const perm = permutationTest(a, b, { iterations: 20_000, seed: 5 }).p;
+    const t = pairedTTest(a, b).p;
+    expect(t).toBeGreaterThan(0.05);
+    expect(t).toBeLessThan(0.9);
+    expect(Math.abs(perm - t)).toBeLessThan(0.02);
+  });
+
   it('gives p = 1 for identical runs and a small p for a consistent large gain', () => {
     expect(permutationTest(A, A, { iterations: 1000 }).p).toBe(1);
     const better = Array.from({ length: 40 }, (_, i) => 0.5 + (i % 5) * 0.01);
