@@ -15,7 +15,7 @@ import { loadCorpus } from './corpus';
 import { setupNodeBackend } from './backend';
 import { defaultExperiment, runExperiment, type ExperimentConfig, type RunResult } from '../core/distill/experiment';
 import { demoExperiment } from '../core/distill/presets';
-import { defaultRecipe, RECIPE_KINDS, type Recipe, type RecipeKind } from '../core/distill/recipes';
+import { defaultRecipe, RECIPE_KINDS, type LayerSelection, type Recipe, type RecipeKind } from '../core/distill/recipes';
 import { toTrecRun } from '../core/eval/trec';
 import { exportHuggingFace } from '../core/model/hf';
 import { formatHealthEvent, rankedIdsToTrec, summarize, resultsMarkdown } from './report';
@@ -61,8 +61,10 @@ Options
   --teacher-tokenizer wordpiece|hashed-word --student-tokenizer ...  (defaults: hashed-word for both)
   --teacher-vocab N --student-vocab N   vocabulary sizes (override --vocab)
   --warmup X            fraction of steps spent warming up (default 0.1)
-  --demo quick|small    run the page's one-click demo on world:default (core/distill/presets.ts);
-                        other flags except --seeds/--out/--backend/--split are ignored
+  --demo quick|small    run the page's one-click demo on world:default (core/distill/presets.ts); of the
+                        other flags only --seeds/--seed-list/--out/--backend/--split/--quiet apply, and
+                        for ablations --recipes and the recipe flags (--kd-form, --temperature, --lead-*,
+                        --prod-lwf on|off, --prod-dp on|off: off gives its steps to the last stage)
   --save-teacher DIR    write each trained teacher as a Hugging Face checkpoint (config.json, vocab.txt,
                         model.safetensors): to DIR, or with a chain of teachers to DIR-<kind> each
                         (DIR-de, DIR-ce); reuse one with --teacher DIR
@@ -128,6 +130,8 @@ const { values: a } = parseArgs({
     'lead-selection': { type: 'string' },
     'lead-reweight': { type: 'string' },
     'lead-joint': { type: 'string' },
+    'prod-lwf': { type: 'string' },
+    'prod-dp': { type: 'string' },
     'kd-form': { type: 'string' },
     temperature: { type: 'string' },
     'self-supervised': { type: 'string' },
@@ -165,6 +169,29 @@ const onOff = (name: string): boolean | undefined => {
   if (v !== 'on' && v !== 'off') fail(`--${name} must be on or off`);
   return v === 'on';
 };
+
+/** A demo recipe with the recipe flags that were given applied (and nothing else changed). */
+function ablate(r: Recipe): Recipe {
+  if (r.kind === 'kd') {
+    return { ...r, ...(a['kd-form'] ? { form: a['kd-form'] === 'prod' ? ('prod' as const) : ('lead' as const) } : {}), temperature: num('temperature') ?? r.temperature };
+  }
+  if (r.kind === 'lead') {
+    return {
+      ...r,
+      k: num('lead-k') ?? r.k,
+      selection: (a['lead-selection'] as LayerSelection | undefined) ?? r.selection,
+      reweight: onOff('lead-reweight') ?? r.reweight,
+      joint: onOff('lead-joint') ?? r.joint,
+    };
+  }
+  if (r.kind === 'prod') {
+    // Without its data-progressive stage, PROD's last stage takes those steps (the same budget).
+    const dropDp = onOff('prod-dp') === false && r.dataProgressive.enabled;
+    const stages = dropDp ? r.stages.map((st, i) => (i === r.stages.length - 1 ? { ...st, steps: st.steps + r.dataProgressive.steps } : st)) : r.stages;
+    return { ...r, stages, lwf: onOff('prod-lwf') ?? r.lwf, dataProgressive: { ...r.dataProgressive, enabled: r.dataProgressive.enabled && !dropDp } };
+  }
+  return r;
+}
 
 async function main(): Promise<void> {
   if (PARITY) return parityMain(process.argv.slice(3));
@@ -321,6 +348,9 @@ async function main(): Promise<void> {
     if (typeof a.demo === 'string') {
       if (a.demo !== 'quick' && a.demo !== 'small') fail(`--demo must be quick or small, got "${a.demo}"`);
       Object.assign(cfg, demoExperiment(a.demo, seed), { evalSplit: split });
+      // Ablations of the demo: --recipes picks its recipes; the recipe flags given change them.
+      if (process.argv.some((x) => x === '--recipes' || x.startsWith('--recipes='))) cfg.recipes = cfg.recipes.filter((r) => wanted.includes(r.kind));
+      cfg.recipes = cfg.recipes.map(ablate);
     }
     log(`\n== seed ${seed} ==`);
     let lastDraw = 0;

@@ -220,9 +220,9 @@ test('the lab page shows the shell: status line, tabs, empty run and compare sta
     await page.getByTestId('status-backend').getByText('cpu').waitFor({ timeout: 240_000 });
     await showView(page, 'compare');
     assert.match(await page.getByTestId('compare-empty').innerText(), /No finished runs yet/);
-    // The committed results (public/results/world-default/results.json), served with the page.
-    const published = JSON.parse(readFileSync(new URL('../../public/results/world-default/results.json', import.meta.url), 'utf8'));
-    const study = page.getByTestId('published-world-default');
+    // The committed results (public/results/demo-quick/results.json), served with the page.
+    const published = JSON.parse(readFileSync(new URL('../../public/results/demo-quick/results.json', import.meta.url), 'utf8'));
+    const study = page.getByTestId('published-demo-quick');
     await study.waitFor({ timeout: TIMEOUT });
     assert.equal(await study.locator('tbody tr').count(), published.summary.length);
     const kd = published.summary.find((r) => r.recipe === 'kd');

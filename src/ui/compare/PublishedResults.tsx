@@ -11,10 +11,7 @@ interface PublishedFile {
 }
 
 /** The studies committed with the lab (README "Results"), served from public/results/. */
-export const PUBLISHED = [
-  { id: 'world-default', title: 'Built-in world (default), 3 seeds' },
-  { id: 'scifact', title: 'SciFact, 3 seeds' },
-] as const;
+export const PUBLISHED = [{ id: 'demo-quick', title: 'Built-in world (default): the Quick demo, shipped teacher into a DE 2x32 student, 3 seeds' }] as const;
 
 const LABEL: Record<string, string> = { bm25: 'BM25', baseline: 'student alone', kd: 'response KD', lead: 'LEAD', prod: 'PROD' };
 const METRICS = [
