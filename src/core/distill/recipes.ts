@@ -191,6 +191,15 @@ function check(cond: boolean, field: string, msg: string): asserts cond {
 }
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const posInt = (v: unknown) => isNum(v) && Number.isInteger(v) && v >= 1;
+/**
+ * The most optimiser steps one phase may ask for (a run config or share link asking for 10^9
+ * is refused, naming the field, instead of being scheduled): 10^7 is months at the lab's speeds.
+ */
+export const MAX_STEPS = 10_000_000;
+/** The largest batch (queries per step) and hard negatives per query a config may ask for. */
+export const MAX_BATCH = 65_536;
+export const MAX_NEGATIVES = 1024;
+const stepsOk = (v: unknown) => posInt(v) && (v as number) <= MAX_STEPS;
 
 /** Validates a recipe against its kind (and the teacher count, for PROD); fills defaults. */
 export function validateRecipe(input: unknown, teacherCount = Infinity): Recipe {
@@ -199,7 +208,7 @@ export function validateRecipe(input: unknown, teacherCount = Infinity): Recipe 
   check(RECIPE_KINDS.includes(x.kind as RecipeKind), 'kind', `must be one of ${RECIPE_KINDS.join(', ')}, got ${JSON.stringify(x.kind)}`);
   const kind = x.kind as RecipeKind;
   const base = defaultRecipe(kind) as unknown as Record<string, unknown>;
-  for (const key of Object.keys(x)) check(key in base, key, `is not a field of a ${kind} recipe`);
+  for (const key of Object.keys(x)) check(Object.hasOwn(base, key), key, `is not a field of a ${kind} recipe`);
   const r = { ...base, ...x } as unknown as Recipe;
   switch (r.kind) {
     case 'baseline':
@@ -226,7 +235,7 @@ export function validateRecipe(input: unknown, teacherCount = Infinity): Recipe 
       r.stages = r.stages.map((s, i) => {
         check(typeof s === 'object' && s !== null, `stages[${i}]`, 'must be an object');
         check(Number.isInteger(s.teacher) && s.teacher >= 0 && s.teacher < teacherCount, `stages[${i}].teacher`, `must index one of the ${teacherCount} teachers`);
-        check(posInt(s.steps), `stages[${i}].steps`, 'must be an integer >= 1');
+        check(stepsOk(s.steps), `stages[${i}].steps`, `must be an integer in [1, ${MAX_STEPS}]`);
         check(isNum(s.lr) && s.lr > 0, `stages[${i}].lr`, 'must be > 0');
         return { teacher: s.teacher, steps: s.steps, lr: s.lr };
       });
@@ -238,7 +247,7 @@ export function validateRecipe(input: unknown, teacherCount = Infinity): Recipe 
       const dp = { ...defaultRecipe('prod').dataProgressive, ...(r.dataProgressive ?? {}) };
       check(posInt(dp.rankLow) && posInt(dp.rankHigh) && dp.rankLow <= dp.rankHigh, 'dataProgressive.rankLow/rankHigh', 'must be integers with 1 <= rankLow <= rankHigh');
       check(posInt(dp.teacherRank), 'dataProgressive.teacherRank', 'must be an integer >= 1');
-      check(posInt(dp.steps), 'dataProgressive.steps', 'must be an integer >= 1');
+      check(stepsOk(dp.steps), 'dataProgressive.steps', `must be an integer in [1, ${MAX_STEPS}]`);
       check(isNum(dp.lr) && dp.lr > 0, 'dataProgressive.lr', 'must be > 0');
       check(posInt(dp.rerankDepth) && dp.rerankDepth >= dp.rankHigh, 'dataProgressive.rerankDepth', 'must be an integer >= rankHigh');
       check(posInt(dp.maxQueries), 'dataProgressive.maxQueries', 'must be an integer >= 1');
@@ -280,8 +289,11 @@ export const PAPER_TRAIN: TrainSettings = { ...DEFAULT_TRAIN, lr: 5e-5, batchSiz
 export function validateTrainSettings(input: unknown): TrainSettings {
   check(typeof input === 'object' && input !== null, 'train', 'must be an object');
   const x = { ...DEFAULT_TRAIN, ...(input as Record<string, unknown>) } as Record<string, unknown>;
-  for (const key of Object.keys(x)) check(key in DEFAULT_TRAIN, `train.${key}`, 'is not a training setting');
+  for (const key of Object.keys(x)) check(Object.hasOwn(DEFAULT_TRAIN, key), `train.${key}`, 'is not a training setting');
   for (const f of ['steps', 'batchSize', 'accumulate', 'logEvery'] as const) check(posInt(x[f]), `train.${f}`, 'must be an integer >= 1');
+  check(stepsOk(x.steps), 'train.steps', `must be at most ${MAX_STEPS}, got ${x.steps as number}`);
+  check((x.batchSize as number) <= MAX_BATCH, 'train.batchSize', `must be at most ${MAX_BATCH}, got ${x.batchSize as number}`);
+  check((x.negatives as number) <= MAX_NEGATIVES || !isNum(x.negatives), 'train.negatives', `must be at most ${MAX_NEGATIVES}, got ${x.negatives as number}`);
   for (const f of ['negatives', 'checkpointEvery', 'evalEvery'] as const) {
     check(isNum(x[f]) && Number.isInteger(x[f]) && (x[f] as number) >= 0, `train.${f}`, 'must be an integer >= 0');
   }

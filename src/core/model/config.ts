@@ -97,10 +97,24 @@ function fail(field: string, message: string): never {
   throw new ConfigError(`model config: ${field} ${message}`, { field });
 }
 
+/**
+ * Upper bounds on the sizes, far above any BERT-family encoder (bert-large: 24 layers, hidden
+ * 1024, ffn 4096; XLM-R's vocabulary: 250,002), so that a hostile config.json or share link
+ * (hidden 10^9) is refused here, naming the field, before anything is allocated.
+ */
+export const MODEL_LIMITS = {
+  layers: 256, hidden: 16_384, heads: 256, ffn: 65_536, vocabSize: 4_194_304, maxPositions: 65_536,
+  typeVocabSize: 1024, maxQueryLen: 65_536, maxPassageLen: 65_536, maxPairLen: 65_536, colbertDim: 16_384,
+} as const;
+/** No single weight matrix may hold more values than this (2^30 float32 = 4 GiB). */
+export const MAX_MATRIX_VALUES = 2 ** 30;
+
 function int(x: Record<string, unknown>, field: string, min: number, dflt?: number): number {
   const v = x[field] ?? dflt;
   if (typeof v !== 'number' || !Number.isInteger(v)) fail(field, `must be an integer, got ${JSON.stringify(v)}`);
   if (v < min) fail(field, `must be >= ${min}, got ${v}`);
+  const max = (MODEL_LIMITS as Record<string, number>)[field];
+  if (max !== undefined && v > max) fail(field, `must be <= ${max}, got ${v}`);
   return v;
 }
 
@@ -131,6 +145,9 @@ export function validateModelConfig(input: unknown): ModelConfig {
   if (hidden % heads !== 0) fail('hidden', `(${hidden}) must be divisible by heads (${heads})`);
   const ffn = int(x, 'ffn', 1);
   const vocabSize = int(x, 'vocabSize', 6);
+  for (const [field, rows] of [['vocabSize', vocabSize], ['ffn', ffn]] as const) {
+    if (rows * hidden > MAX_MATRIX_VALUES) fail(field, `(${rows}) x hidden (${hidden}) is ${rows * hidden} values in one matrix, over the ${MAX_MATRIX_VALUES} the lab allocates`);
+  }
   const maxPositions = int(x, 'maxPositions', 3, 512);
   const typeVocabSize = int(x, 'typeVocabSize', 1, 2);
   const layerNormEps = x.layerNormEps ?? 1e-12;

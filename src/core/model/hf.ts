@@ -232,7 +232,7 @@ function peekModelType(configJson: string): unknown {
  * ConfigError (naming the field, file or tensors) and then leaves no tensor behind.
  */
 export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions = {}): RetrievalModel {
-  const st = parseSafetensors(files.safetensors);
+  const st = parseSafetensors(files.safetensors, 'model.safetensors');
 
   // Tensor names, normalised; a name present twice (with and without prefix) is an error.
   const byName = new Map<string, SafetensorsEntry>();
@@ -353,7 +353,23 @@ export function importHuggingFace(files: HuggingFaceFiles, opts: ImportOptions =
 
   const weights = new Map<string, Float32Array>();
   for (const s of specs) {
-    weights.set(s.name, synthesised.has(s.name) ? new Float32Array(s.shape[0] * s.shape[1]) : tensorToFloat32(st, byName.get(s.name)!));
+    if (synthesised.has(s.name)) {
+      weights.set(s.name, new Float32Array(s.shape[0] * s.shape[1]));
+      continue;
+    }
+    const e = byName.get(s.name)!;
+    const values = tensorToFloat32(st, e);
+    // NaN or infinite weights are refused (not warned about): every score would be NaN and
+    // training would stop at its first step's non-finite check.
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const offset = e.begin + bad * ((e.end - e.begin) / values.length);
+      throw new CheckpointError(
+        `model.safetensors: tensor ${e.name} holds a non-finite value (${values[bad]}) at element ${bad} (byte ${offset} of the file): the checkpoint is corrupt or diverged`,
+        { file: 'model.safetensors', tensor: e.name, element: bad, offset },
+      );
+    }
+    weights.set(s.name, values);
   }
   const model = RetrievalModel.fromWeights(cfg, tokenizer, weights);
   if (skipped.length > 0) opts.onSkipped?.(skipped);

@@ -37,18 +37,21 @@ const MAX_HEADER = 100_000_000;
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function bad(message: string, details?: Record<string, unknown>): never {
-  throw new CheckpointError(`safetensors: ${message}`, details);
-}
-
-/** Parses and validates the header; tensor data is read on demand by {@link tensorToFloat32}. */
-export function parseSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFile {
+/**
+ * Parses and validates the header; tensor data is read on demand by {@link tensorToFloat32}.
+ * `file` names the file in messages (default "safetensors"); offsets in them are byte
+ * offsets in the file, from 0.
+ */
+export function parseSafetensors(input: ArrayBuffer | Uint8Array, file?: string): SafetensorsFile {
+  function bad(message: string, details?: Record<string, unknown>): never {
+    throw new CheckpointError(`${file ?? 'safetensors'}: ${message}`, { ...(file ? { file } : {}), ...details });
+  }
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (bytes.byteLength < 8) bad(`file is ${bytes.byteLength} bytes, shorter than the 8-byte header length (truncated?)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = dv.getBigUint64(0, true);
   if (n64 > BigInt(bytes.byteLength - 8)) {
-    bad(`header length ${n64} runs past the end of the ${bytes.byteLength}-byte file (truncated?)`);
+    bad(`header length ${n64} (bytes 0-7) runs past the end of the ${bytes.byteLength}-byte file (truncated?)`, { offset: 0 });
   }
   const n = Number(n64);
   if (n > MAX_HEADER) bad(`header length ${n} exceeds ${MAX_HEADER} bytes`);
@@ -57,7 +60,11 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFi
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    bad(`header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
+    const msg = e instanceof Error ? e.message : String(e);
+    // V8 says "... at position N" (of the header text): give it as a byte of the file too.
+    const pos = /position (\d+)/.exec(msg);
+    const at = pos ? `, near byte ${8 + Number(pos[1])} of the file` : ` (header bytes 8-${8 + n - 1})`;
+    bad(`header is not valid UTF-8 JSON${at}: ${msg}`, { offset: pos ? 8 + Number(pos[1]) : 8 });
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) bad('header JSON is not an object');
 
@@ -96,7 +103,7 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFi
       });
     }
     if (en > dataLen) {
-      bad(`tensor ${name}: data_offsets [${b}, ${en}] run past the ${dataLen} data bytes (truncated file?)`, { tensor: name });
+      bad(`tensor ${name}: data_offsets [${b}, ${en}] (file bytes ${dataStart + b}-${dataStart + en}) run past the ${dataLen} data bytes (truncated file?)`, { tensor: name, offset: dataStart + b });
     }
     entries.push({ name, dtype, shape, begin: dataStart + b, end: dataStart + en });
   }
@@ -104,8 +111,8 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFi
   const sorted = entries.slice().sort((x, y) => x.begin - y.begin || x.end - y.end);
   let pos = dataStart;
   for (const e of sorted) {
-    if (e.begin < pos) bad(`tensor ${e.name} overlaps the previous tensor's bytes`, { tensor: e.name });
-    if (e.begin > pos) bad(`${e.begin - pos} unused bytes before tensor ${e.name}`, { tensor: e.name });
+    if (e.begin < pos) bad(`tensor ${e.name} (file bytes ${e.begin}-${e.end}) overlaps the previous tensor's bytes (which end at ${pos})`, { tensor: e.name, offset: e.begin });
+    if (e.begin > pos) bad(`${e.begin - pos} unused bytes before tensor ${e.name} (file bytes ${pos}-${e.begin})`, { tensor: e.name, offset: pos });
     pos = e.end;
   }
   if (pos !== bytes.byteLength) bad(`${bytes.byteLength - pos} bytes after the last tensor are not described by the header`);

@@ -57,6 +57,13 @@ export function tokenizerVocabSize(t: TokenizerDesign): number {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/** The longest name, corpus id or checkpoint source a run config may carry (characters). */
+export const MAX_NAME_CHARS = 200;
+/** The longest ?config= value read (characters); a real config is a few kB. */
+export const MAX_CONFIG_PARAM_CHARS = 100_000;
+const longString = (v: unknown) => typeof v === 'string' && v.length > MAX_NAME_CHARS;
+const tooLong = (v: string) => `must be at most ${MAX_NAME_CHARS} characters, got ${v.length}`;
+
 function fail(field: string, message: string): never {
   throw new ConfigError(`run config: ${field} ${message}`, { field });
 }
@@ -76,6 +83,7 @@ export function validateTokenizer(input: unknown, at = 'tokenizer'): TokenizerDe
     case 'pretrained':
       if (!isInt(t.vocabSize) || t.vocabSize < SPECIAL_TOKEN_COUNT + 1) fail(`${at}.vocabSize`, `must be an integer >= ${SPECIAL_TOKEN_COUNT + 1}`);
       if (typeof t.source !== 'string') fail(`${at}.source`, 'must name the checkpoint');
+      if (t.source.length > 4 * MAX_NAME_CHARS) fail(`${at}.source`, `must be at most ${4 * MAX_NAME_CHARS} characters, got ${t.source.length}`);
       return { kind: 'pretrained', vocabSize: t.vocabSize, source: t.source };
     default:
       fail(`${at}.kind`, `must be 'wordpiece', 'hashed-word' or 'pretrained', got ${JSON.stringify(t.kind)}`);
@@ -107,6 +115,7 @@ export function validateModelDesign(input: unknown, at: string): ModelDesign {
   const d = input as Record<string, unknown>;
   for (const k of Object.keys(d)) if (!['name', 'shape', 'tokenizer'].includes(k)) fail(`${at}.${k}`, 'is not a model design field');
   if (typeof d.name !== 'string' || d.name.trim() === '') fail(`${at}.name`, 'must be a non-empty string');
+  if (longString(d.name)) fail(`${at}.name`, tooLong(d.name));
   const tokenizer = validateTokenizer(d.tokenizer, `${at}.tokenizer`);
   if (typeof d.shape !== 'object' || d.shape === null) fail(`${at}.shape`, 'must be an object');
   if ('vocabSize' in (d.shape as object)) fail(`${at}.shape.vocabSize`, 'is set by the tokenizer, not the shape');
@@ -124,8 +133,10 @@ export function validateRunConfig(input: unknown): RunConfig {
   for (const k of Object.keys(x)) if (!RUN_FIELDS.includes(k)) fail(k, 'is not a run config field');
   if (x.version !== 1) fail('version', `must be 1, got ${JSON.stringify(x.version)}`);
   if (typeof x.name !== 'string') fail('name', 'must be a string');
+  if (longString(x.name)) fail('name', tooLong(x.name));
   if (!isInt(x.seed) || x.seed < 0 || x.seed > 0xffffffff) fail('seed', 'must be an integer in [0, 2^32)');
   if (x.corpus !== null && typeof x.corpus !== 'string') fail('corpus', 'must be a corpus id or null');
+  if (longString(x.corpus)) fail('corpus', tooLong(x.corpus as string));
   if (!Array.isArray(x.teachers)) fail('teachers', 'must be a list');
   const teachers = x.teachers.map((t, i) => validateModelDesign(t, `teachers[${i}]`));
   const student = validateModelDesign(x.student, 'student');
@@ -273,6 +284,9 @@ export function encodeConfigParam(cfg: RunConfig): string {
 }
 
 export function decodeConfigParam(param: string): RunConfig {
+  if (param.length > MAX_CONFIG_PARAM_CHARS) {
+    throw new ConfigError(`run config in the URL: ${param.length} characters, over the ${MAX_CONFIG_PARAM_CHARS} a config can take`, { field: '(url)' });
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(base64UrlToBytes(param));

@@ -23,10 +23,19 @@ export function rowsFromRuns(runs: readonly CompareRun[], split = 'test'): Metri
   return runs.map((r) => ({ run: r.name, group: r.group, seed: r.seed ?? null, split, metrics: r.metrics, ...(r.perQuery ? { perQuery: r.perQuery } : {}) }));
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+/**
+ * A text cell a spreadsheet would run as a formula (=, +, -, @, or a leading tab or CR, as
+ * OWASP lists them) gets a leading apostrophe; numbers, and text that is a plain number
+ * ("-1", "+0.5"), are left as they are.
+ */
+export function escapeFormula(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? `'${s}` : s;
+}
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break; formulas escaped (escapeFormula). */
 export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : escapeFormula(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

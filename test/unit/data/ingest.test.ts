@@ -123,7 +123,9 @@ describe('broken BEIR inputs: each rejected row names file, line and reason', ()
     const err = await ingestFiles([memFile('corpus.jsonl', gz)]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorpusFormatError);
     expect(err).toMatchObject({ file: 'corpus.jsonl', line: 1 });
-    expect((err as Error).message).toMatch(/^corpus\.jsonl:1: binary data: NUL byte at byte 4/);
+    expect((err as Error).message).toMatch(/^corpus\.jsonl:1: a gzip file \(magic bytes 1f 8b at byte 1\)/);
+    const nul = await ingestFiles([memFile('corpus.jsonl', Uint8Array.from([0x7b, 0x7d, 0x0a, 0x00, 0x41]))]).catch((e: unknown) => e);
+    expect((nul as Error).message).toMatch(/^corpus\.jsonl:2: binary data: NUL byte at byte 4/);
     const noise = Uint8Array.from({ length: 9000 }, (_, i) => 0x80 + ((i * 131) % 127));
     await expect(ingestFiles([memFile('corpus.jsonl', noise, 4096)])).rejects.toThrow(/corpus\.jsonl:1: not UTF-8 text/);
   });

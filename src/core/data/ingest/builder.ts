@@ -17,7 +17,8 @@ export class CorpusBuilder {
   readonly docs: Doc[] = [];
   readonly queries: Query[] = [];
   readonly qrels: Record<Split, Qrel[]> = { train: [], dev: [], test: [] };
-  readonly negatives: Record<string, string[]> = {};
+  /** Hard negatives per query id (a Map: a query id "__proto__" must stay data). */
+  private readonly negativeLists = new Map<string, string[]>();
 
   private readonly docIndex = new Map<string, number>();
   private readonly queryIndex = new Map<string, number>();
@@ -116,12 +117,13 @@ export class CorpusBuilder {
     if (!set) {
       set = new Set();
       this.negativeSets.set(qid, set);
-      this.negatives[qid] = [];
+      this.negativeLists.set(qid, []);
     }
+    const list = this.negativeLists.get(qid)!;
     for (const d of docIds) {
       if (!set.has(d)) {
         set.add(d);
-        this.negatives[qid].push(d);
+        list.push(d);
       }
     }
     return null;
@@ -138,7 +140,8 @@ export class CorpusBuilder {
       queries: this.queries,
       qrels: Object.fromEntries(SPLITS.map((s) => [s, this.qrels[s]])) as Record<Split, Qrel[]>,
     };
-    if (this.negativeSets.size > 0) corpus.negatives = this.negatives;
+    // Object.fromEntries defines own properties: an id "__proto__" is a key, not the prototype.
+    if (this.negativeSets.size > 0) corpus.negatives = Object.fromEntries(this.negativeLists);
     return corpus;
   }
 }

@@ -53,6 +53,11 @@ export interface IngestOptions {
   maxIssues?: number;
   /** The corpus name; by default the folder the files share, or the documents file's name. */
   name?: string;
+  /**
+   * Where issues are collected (default: a new IssueLog of maxIssues). A caller's own log
+   * keeps the rejected rows when ingestion ends in a CorpusFormatError (no valid documents).
+   */
+  issues?: IssueLog;
 }
 
 export interface IngestResult {
@@ -84,7 +89,7 @@ export async function ingestFiles(files: IngestFile[], opts: IngestOptions = {})
   const { signal, onProgress } = opts;
   const plan = detectLayout(files.map((f) => f.name));
   const byName = new Map(files.map((f) => [f.name, f]));
-  const log = new IssueLog(opts.maxIssues);
+  const log = opts.issues ?? new IssueLog(opts.maxIssues);
   const builder = new CorpusBuilder();
   for (const ig of plan.ignored) log.warn(ig.name, 0, `ignored: ${ig.reason}`);
 
@@ -201,6 +206,6 @@ function checkHasDocs(builder: CorpusBuilder, docFiles: string[], log: IssueLog)
 }
 
 export { detectLayout, splitFromName, type LayoutPlan, type PlannedFile } from './layout';
-export { reportToCsv, reportToText, type FileReport, type FileRole, type Layout, type ValidationReport } from './report';
+export { IssueLog, reportToCsv, reportToText, type FileReport, type FileRole, type Layout, type ValidationReport } from './report';
 export { inferCsvMapping, type CsvMapping, type CsvRole, type CsvField } from './csv';
 export { readLines, type ByteSource, type CancelSignal, type Line } from './lines';

@@ -124,8 +124,60 @@ function lineOfOffset(bytes: Uint8Array, offset: number): number {
   return n;
 }
 
+/** Compressed and archive formats, by their magic bytes (what people upload by mistake). */
+const MAGIC: { bytes: number[]; name: string; hint: string }[] = [
+  { bytes: [0x1f, 0x8b], name: 'a gzip file', hint: 'decompress it first (gunzip)' },
+  { bytes: [0x50, 0x4b, 0x03, 0x04], name: 'a zip archive', hint: 'unzip it and give the files inside' },
+  { bytes: [0x50, 0x4b, 0x05, 0x06], name: 'an empty zip archive', hint: 'unzip it and give the files inside' },
+  { bytes: [0x28, 0xb5, 0x2f, 0xfd], name: 'a zstd file', hint: 'decompress it first (unzstd)' },
+  { bytes: [0x42, 0x5a, 0x68], name: 'a bzip2 file', hint: 'decompress it first (bunzip2)' },
+  { bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], name: 'an xz file', hint: 'decompress it first (unxz)' },
+  { bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], name: 'a 7-Zip archive', hint: 'extract it first' },
+  { bytes: [0x50, 0x41, 0x52, 0x31], name: 'a Parquet file', hint: 'export it as JSONL, TSV or CSV' },
+];
+
+const startsWith = (head: Uint8Array, magic: readonly number[]) => head.length >= magic.length && magic.every((b, i) => head[i] === b);
+
+/** The UTF-16 byte order a file's start shows: by its BOM, or by NULs in every other byte of ASCII text. */
+function utf16Of(head: Uint8Array): string | null {
+  if (startsWith(head, [0xff, 0xfe])) return 'UTF-16LE (byte order mark ff fe)';
+  if (startsWith(head, [0xfe, 0xff])) return 'UTF-16BE (byte order mark fe ff)';
+  const n = Math.min(head.length, 512) & ~1;
+  if (n < 4) return null;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (head[i] === 0) evenNul++;
+    if (head[i + 1] === 0) oddNul++;
+  }
+  const pairs = n / 2;
+  if (oddNul >= 0.9 * pairs && evenNul === 0) return 'UTF-16LE without a byte order mark (a NUL after every ASCII character)';
+  if (evenNul >= 0.9 * pairs && oddNul === 0) return 'UTF-16BE without a byte order mark (a NUL before every ASCII character)';
+  return null;
+}
+
 /** Throws CorpusFormatError when the first bytes of a file are clearly not UTF-8 text. */
 function checkNotBinary(head: Uint8Array, file: string, atEof: boolean): void {
+  for (const m of MAGIC) {
+    if (startsWith(head, m.bytes)) {
+      const hex = m.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      throw new CorpusFormatError(`${m.name} (magic bytes ${hex} at byte 1), not UTF-8 text: ${m.hint}`, file, 1, { magic: hex });
+    }
+  }
+  const utf16 = utf16Of(head);
+  if (utf16) {
+    throw new CorpusFormatError(`${utf16} from byte 1, not UTF-8 text: save the file as UTF-8`, file, 1, { encoding: 'utf-16' });
+  }
+  const lf = head.indexOf(LF);
+  const cr = head.indexOf(CR);
+  if (cr >= 0 && lf < 0 && cr < head.length - 1) {
+    // Classic Mac OS line ends: the whole file would read as one line.
+    throw new CorpusFormatError(
+      `lines end with a lone CR (byte ${cr + 1}; no LF in the first ${head.length} bytes): convert the line ends to LF or CRLF`,
+      file,
+      1,
+    );
+  }
   const nul = head.indexOf(0);
   if (nul >= 0) {
     throw new CorpusFormatError(

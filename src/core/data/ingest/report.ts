@@ -111,11 +111,15 @@ export function reportToText(report: ValidationReport): string {
   return out.join('\n') + '\n';
 }
 
-/** The issues as CSV (file, line, severity, reason; RFC 4180, CRLF), one row each, for a spreadsheet. */
+/**
+ * The issues as CSV (file, line, severity, reason; RFC 4180, CRLF), one row each, for a
+ * spreadsheet. File names and reasons quote the uploaded data, so a cell starting with =, +,
+ * -, @, tab or CR gets a leading apostrophe (papaparse's escapeFormulae) and is shown as text.
+ */
 export function reportToCsv(report: ValidationReport): string {
   const body = Papa.unparse(
     { fields: ['file', 'line', 'severity', 'reason'], data: report.issues.map((i) => [i.file, i.line, i.severity, i.reason]) },
-    { newline: '\r\n' },
+    { newline: '\r\n', escapeFormulae: true },
   );
   return body + '\r\n';
 }
