@@ -221,7 +221,7 @@ async function main(): Promise<void> {
   const info = await setupNodeBackend(typeof a.backend === 'string' ? a.backend : undefined);
   const log = (m: string) => !a.quiet && process.stderr.write(`${m}\n`);
   log(`backend: ${info.backend} (${info.choice.reasons.at(-1)})`);
-  const { corpus, report } = await loadCorpus(a.corpus, log);
+  const { corpus, report } = await loadCorpus(a.corpus, log, { outDir: typeof a.out === 'string' ? a.out : undefined }); // DIR/corpus-report.json
   log(`corpus ${corpus.name}: ${corpus.docs.length} documents, ${corpus.queries.length} queries` +
     (report ? `, ${report.issueCount} issues in the validation report` : ''));
 
