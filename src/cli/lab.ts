@@ -49,7 +49,7 @@ Options
   --vocab N             vocabulary size of both tokenizers (default: teacher 30000, student 20000, at most)
   --passage-len N       max passage tokens (default 96); --query-len N (default 24)
   --prod-chain LIST     PROD teacher chain, e.g. de,ce (default) or de
-  --lead-k N --lead-selection random|last|skip --lead-reweight on|off --lead-joint on|off
+  --lead-k N --lead-selection random|last|skip --lead-reweight on|off --lead-joint on|off --lead-tau X
   --kd-form lead|prod --temperature X
   --self-supervised auto|always|never   self-supervised pairs from the documents (inverse cloze, title,
                         crops): auto = only without training qrels (default); always = added to them
@@ -130,6 +130,7 @@ const { values: a } = parseArgs({
     'lead-selection': { type: 'string' },
     'lead-reweight': { type: 'string' },
     'lead-joint': { type: 'string' },
+    'lead-tau': { type: 'string' },
     'prod-lwf': { type: 'string' },
     'prod-dp': { type: 'string' },
     'kd-form': { type: 'string' },
@@ -182,6 +183,7 @@ function ablate(r: Recipe): Recipe {
       selection: (a['lead-selection'] as LayerSelection | undefined) ?? r.selection,
       reweight: onOff('lead-reweight') ?? r.reweight,
       joint: onOff('lead-joint') ?? r.joint,
+      tau: num('lead-tau') ?? r.tau,
     };
   }
   if (r.kind === 'prod') {
@@ -287,6 +289,7 @@ async function main(): Promise<void> {
       if (a['lead-selection']) rec.selection = a['lead-selection'] as typeof rec.selection;
       rec.reweight = onOff('lead-reweight') ?? rec.reweight;
       rec.joint = onOff('lead-joint') ?? rec.joint;
+      rec.tau = num('lead-tau') ?? rec.tau;
     }
     if (rec.kind === 'prod') {
       rec.stages = teachers.map((_, i) => ({ teacher: i, steps: studentSteps, lr: num('lr') ?? base.studentTrain.lr }));
