@@ -68,11 +68,14 @@ export function parseTrecRun(text: string, file: string): ParsedRun {
     if (!list) rows.set(qid, (list = []));
     list.push({ docId, score, rank: Number(rankS), order: order++ });
   });
-  const rankings: Record<string, RankedDoc[]> = {};
-  for (const [qid, list] of rows) {
-    list.sort((a, b) => b.score - a.score || a.rank - b.rank || a.order - b.order);
-    rankings[qid] = list.map(({ docId, score }) => ({ docId, score }));
-  }
+  // Object.fromEntries defines own properties: a query id "__proto__" stays a key (an
+  // assignment would set the object's prototype and lose the query).
+  const rankings: Record<string, RankedDoc[]> = Object.fromEntries(
+    [...rows].map(([qid, list]) => {
+      list.sort((a, b) => b.score - a.score || a.rank - b.rank || a.order - b.order);
+      return [qid, list.map(({ docId, score }) => ({ docId, score }))];
+    }),
+  );
   return { rankings, runName };
 }
 

@@ -156,7 +156,13 @@ function readHfConfig(
     }
   }
   for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) input[k] = v;
-  return { cfg: validateModelConfig(input), lab };
+  try {
+    return { cfg: validateModelConfig(input), lab };
+  } catch (e) {
+    // Name the file: "config.json: model config: hidden must be <= 16384, got 1000000000".
+    if (e instanceof ConfigError && !e.message.startsWith('config.json')) throw new ConfigError(`config.json: ${e.message}`, { ...e.details, file: 'config.json' });
+    throw e;
+  }
 }
 
 /** What import reads, for error messages. */

@@ -199,7 +199,7 @@ function checkHasDocs(builder: CorpusBuilder, docFiles: string[], log: IssueLog)
   }
   const first = log.issues.find((i) => docFiles.includes(i.file) && i.severity === 'error');
   throw new CorpusFormatError(
-    first ? `no valid documents: every row was rejected (first: line ${first.line}: ${first.reason})` : 'no documents: the file is empty',
+    first ? `no valid documents: every row was rejected (first: line ${first.line}: ${first.reason})` : 'no documents: the file is empty or holds a header only',
     first?.file ?? file,
     first?.line ?? 1,
   );

@@ -31,5 +31,7 @@ export async function eachRow(ctx: ParseContext, handle: (text: string, line: nu
 export function parseGrade(s: string): number | string {
   const t = s.trim();
   if (!/^[+-]?\d+$/.test(t)) return `non-integer score "${t}"`;
-  return Number(t);
+  const n = Number(t);
+  if (Math.abs(n) > 0x7fffffff) return `score "${t}" is out of range (a relevance grade is a small integer)`;
+  return n;
 }
