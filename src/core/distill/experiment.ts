@@ -21,6 +21,7 @@ import { trainHashedWord } from '../text/tokenizerHashed';
 import { trainWordPiece } from '../text/wordpieceTrainer';
 import { RetrievalModel } from '../model/retriever';
 import { validateModelConfig, type ModelConfigInput } from '../model/config';
+import { checkLayerList, cutStudent, everyOtherLayer, studentConfigFrom } from '../model/initFrom';
 import { BatchSampler, buildExamples, docText, type Example } from '../train/examples';
 import { PhaseTrainer, type PhaseSpec } from '../train/trainer';
 import { tensorsUnder, type CheckpointContent } from '../train/checkpoint';
@@ -70,6 +71,65 @@ export interface ModelSpec {
    * 500 steps both from random weights and from the DE teacher's encoder: docs/training.md.)
    */
   initFrom?: number;
+  /**
+   * The student only: where its initial weights come from (absent or `random`: seeded random
+   * weights). See StudentInit.
+   */
+  init?: StudentInit;
+}
+
+/**
+ * A student's initial weights (the student's ModelSpec.init; every recipe's student starts
+ * from these same weights):
+ * - `random`: seeded random weights (the default);
+ * - `teacher`: cut from teachers[0] as DistilBERT was: its embeddings, blocks `layers` (0-based,
+ *   increasing; default every other one, 0, 2, 4, ...) and every other weight the two kinds share;
+ *   the student takes the teacher's width, heads, FFN, positions and tokenizer, and keeps of its
+ *   own `model` only its kind (DE or ColBERT), a ColBERT projection, dropout and query / passage
+ *   lengths (model/initFrom.ts studentConfigFrom); its `layers`, `hidden`, `heads`, `ffn` and
+ *   `tokenizer` are ignored;
+ * - `checkpoint`: the same from another model (`id` as `pretrained` takes it: the hooks'
+ *   loadPretrained loads it), all of its blocks unless `layers` picks some.
+ */
+export type StudentInit =
+  | { from: 'random' }
+  | { from: 'teacher'; layers?: number[] }
+  | { from: 'checkpoint'; id: string; layers?: number[] };
+
+/** The longest checkpoint id a student's init may name (characters). */
+const MAX_INIT_ID = 800;
+
+/**
+ * Validates a student's init; `teacherLayers` is the depth of the model it is cut from where
+ * known (teachers[0] for `teacher`). ConfigError names `at.from`, `at.layers` or `at.id`.
+ */
+export function validateStudentInit(input: unknown, teacherLayers?: number, at = 'student.init'): StudentInit {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(`${at} must be an object {from, ...}`, { field: at });
+  const x = input as Record<string, unknown>;
+  const allowed: Record<string, string[]> = { random: ['from'], teacher: ['from', 'layers'], checkpoint: ['from', 'id', 'layers'] };
+  const from = x.from as StudentInit['from'];
+  if (typeof from !== 'string' || !Object.hasOwn(allowed, from)) {
+    throw new ConfigError(`${at}.from must be 'random', 'teacher' or 'checkpoint', got ${JSON.stringify(from)}`, { field: `${at}.from` });
+  }
+  for (const k of Object.keys(x)) if (!allowed[from].includes(k)) throw new ConfigError(`${at}.${k} is not a field of a '${from}' init`, { field: `${at}.${k}` });
+  const layers = x.layers === undefined ? undefined : checkLayerList(x.layers, from === 'teacher' ? teacherLayers : undefined, `${at}.layers`).slice();
+  if (from === 'random') return { from };
+  if (from === 'teacher') return layers ? { from, layers } : { from };
+  if (typeof x.id !== 'string' || x.id.trim() === '') throw new ConfigError(`${at}.id must name a checkpoint (hf:owner/name, a folder, or a stored model's id)`, { field: `${at}.id` });
+  if (x.id.length > MAX_INIT_ID) throw new ConfigError(`${at}.id must be at most ${MAX_INIT_ID} characters, got ${x.id.length}`, { field: `${at}.id` });
+  return layers ? { from, id: x.id, layers } : { from, id: x.id };
+}
+
+/**
+ * The depth of the student a config builds: its own `layers`, or the blocks it is cut from
+ * (a checkpoint's depth is known only once it is loaded: undefined without `layers`).
+ */
+export function studentDepth(cfg: Pick<ExperimentConfig, 'student' | 'teachers'>): number | undefined {
+  const init = cfg.student.init;
+  if (!init || init.from === 'random') return cfg.student.model.layers;
+  if (init.layers) return init.layers.length;
+  if (init.from === 'teacher') return cfg.teachers[0] ? everyOtherLayer(cfg.teachers[0].model.layers).length : undefined;
+  return undefined;
 }
 
 export interface ExperimentConfig {
@@ -184,12 +244,33 @@ export function validateExperiment(input: unknown): ExperimentConfig {
     studentTrain: validateTrainSettings(x.studentTrain),
     recipes: (x.recipes ?? []).map((r) => validateRecipe(r, x.teachers.length)),
   };
+  for (const [i, t] of cfg.teachers.entries()) {
+    if (t.init !== undefined) throw new ConfigError(`teachers[${i}].init: only the student takes an init (a teacher starts from an earlier one with initFrom)`, { field: `teachers[${i}].init` });
+  }
+  if (cfg.student.init !== undefined) {
+    const t0 = cfg.teachers[0];
+    if (cfg.student.init.from === 'teacher' && !t0) throw new ConfigError('student.init: a student cut from the teacher needs a teacher (teachers[0])', { field: 'student.init' });
+    cfg.student = { ...cfg.student, init: validateStudentInit(cfg.student.init, t0?.model.layers) };
+  }
+  const init = cfg.student.init;
   for (const [i, spec] of [...cfg.teachers, cfg.student].entries()) {
+    const isStudent = i === cfg.teachers.length;
     // Validate the architecture now (vocabSize is a placeholder until the tokenizer exists).
     try {
-      validateModelConfig({ ...spec.model, vocabSize: spec.tokenizer.vocabSize });
+      if (isStudent && init?.from === 'teacher') {
+        // The student the teacher's blocks make (its own layers/hidden/heads/ffn are ignored).
+        const t0 = cfg.teachers[0];
+        validateModelConfig({ ...studentConfigFrom(t0.model, spec.model, studentDepth(cfg)!), vocabSize: t0.tokenizer.vocabSize });
+      } else if (isStudent && init?.from === 'checkpoint') {
+        if (spec.model.kind === 'ce') studentConfigFrom({ kind: 'de' }, spec.model, 1); // refuses a CE
+        validateModelConfig({ ...spec.model, vocabSize: spec.tokenizer.vocabSize });
+      } else {
+        validateModelConfig({ ...spec.model, vocabSize: spec.tokenizer.vocabSize });
+      }
     } catch (e) {
-      throw new ConfigError(`${i < cfg.teachers.length ? `teachers[${i}]` : 'student'}: ${(e as Error).message}`);
+      const at = isStudent ? 'student' : `teachers[${i}]`;
+      const field = e instanceof ConfigError && typeof e.details?.field === 'string' ? `${at}.${e.details.field}` : at;
+      throw new ConfigError(`${at}: ${(e as Error).message}`, { field });
     }
   }
   const needsTeacher = cfg.recipes.some((r) => r.kind !== 'baseline');
@@ -197,7 +278,8 @@ export function validateExperiment(input: unknown): ExperimentConfig {
   for (const r of cfg.recipes) {
     if (r.kind === 'lead') {
       const t = cfg.teachers[0].model.layers;
-      const s = cfg.student.model.layers;
+      // A student cut from a checkpoint without a block list: its depth is checked once loaded.
+      const s = studentDepth(cfg) ?? Infinity;
       if (r.k > t || r.k > s) {
         throw new ConfigError(`LEAD: k = ${r.k} exceeds a model's depth (student ${s} layers, teacher ${t}); k must be at most ${Math.min(s, t)}`, { field: 'lead.k' });
       }
@@ -244,8 +326,16 @@ export interface ExperimentHooks {
    * e.g. the CLI's --save-teacher writes it as a Hugging Face checkpoint. Must not dispose it.
    */
   onTeacher?: (index: number, spec: ModelSpec, model: RetrievalModel) => Promise<void>;
-  /** Loads an imported teacher (ModelSpec.pretrained); the experiment disposes of it. */
+  /**
+   * Loads an imported teacher (ModelSpec.pretrained), or the checkpoint a student is cut from
+   * (StudentInit `checkpoint`); the experiment disposes of it.
+   */
   loadPretrained?: (id: string) => Promise<RetrievalModel>;
+  /**
+   * Called once with the student's initial weights, before any recipe trains a copy of them
+   * (with the blocks it was cut from, if it was). Must not dispose it.
+   */
+  onStudentInit?: (model: RetrievalModel, info: { from: StudentInit['from']; layers: number[] | null }) => Promise<void> | void;
 }
 
 /**
@@ -420,6 +510,12 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
     if (hooks.signal?.aborted) throw new CancelledError('experiment stopped');
   };
 
+  /** The model a student is cut from (StudentInit `checkpoint`), loaded as a pretrained teacher is. */
+  const loadInitSource = async (id: string): Promise<RetrievalModel> => {
+    if (!hooks.loadPretrained) throw new ConfigError(`student.init: a student from the checkpoint "${id}" needs the lab's model store`, { field: 'student.init.id' });
+    return hooks.loadPretrained(id);
+  };
+
   // 3. Teachers.
   const teachers: RetrievalModel[] = [];
   const teacherRankings: Rankings[] = [];
@@ -479,9 +575,43 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
       push(res);
     }
 
-    // 4. Students.
-    const sTok = tokenizerFor(cfg.student.tokenizer);
+    // 4. Students, each recipe's from the same initial weights: random ones rebuilt from the
+    // same seed per recipe, or one student cut from a model's blocks, cloned per recipe.
     const studentSeed = cfg.seed * 7919 + 7;
+    const init = cfg.student.init?.from === 'random' ? undefined : cfg.student.init;
+    const sTok = init ? null : tokenizerFor(cfg.student.tokenizer);
+    let initial: RetrievalModel | null = null;
+    if (init) {
+      check();
+      const source = init.from === 'teacher' ? teachers[0] : await loadInitSource(init.id);
+      try {
+        const L = source.config.layers;
+        const layers = init.layers ?? (init.from === 'teacher' ? everyOtherLayer(L) : Array.from({ length: L }, (_, i) => i));
+        checkLayerList(layers, L, 'student.init.layers');
+        const cut = await cutStudent(source, layers, cfg.student.model, studentSeed);
+        initial = cut.model;
+        owned.push(initial);
+        const c = initial.config;
+        const what = init.from === 'teacher' ? `${cfg.teachers[0].name} (${L} layers)` : `${init.id} (${L} layers)`;
+        log(`student: blocks ${layers.join(', ')} of ${what} copied with the embeddings (${cut.copied} of ${cut.total} weights): ` +
+          `${c.kind.toUpperCase()} ${c.layers} x ${c.hidden} (${c.heads} heads, FFN ${c.ffn}), ${initial.numParameters.toLocaleString()} parameters, the ${init.from === 'teacher' ? "teacher's" : "checkpoint's"} tokenizer`);
+        for (const r of cfg.recipes) {
+          if (r.kind === 'lead' && r.k > c.layers) {
+            throw new ConfigError(`LEAD: k = ${r.k} exceeds the student's depth (${c.layers} blocks cut from ${what}); k must be at most ${Math.min(c.layers, teachers[0].config.layers)}`, { field: 'lead.k' });
+          }
+        }
+        await hooks.onStudentInit?.(initial, { from: init.from, layers: layers.slice() });
+      } finally {
+        if (source !== teachers[0]) source.dispose();
+      }
+    } else if (hooks.onStudentInit) {
+      const first = buildModel(cfg.student, sTok!, studentSeed);
+      try {
+        await hooks.onStudentInit(first, { from: 'random', layers: null });
+      } finally {
+        first.dispose();
+      }
+    }
     for (const recipe of cfg.recipes) {
       check();
       const finished = hooks.resume?.results.find((r) => r.recipe === recipe.kind && r.seed === cfg.seed);
@@ -491,7 +621,7 @@ export async function runExperiment(corpus: Corpus, input: ExperimentConfig, hoo
       }
       t0 = Date.now();
       health = [];
-      const student = buildModel(cfg.student, sTok, studentSeed); // same initial weights for every recipe
+      const student = initial ? initial.clone() : buildModel(cfg.student, sTok!, studentSeed); // same initial weights for every recipe
       const extra: RetrievalModel[] = [];
       let stages: RunResult['stages'];
       try {

@@ -11,4 +11,5 @@ export { exportHuggingFace, importHuggingFace, LAB_CONFIG_KEY } from './hf';
 export type { ExportedFiles, HuggingFaceFiles, ImportOptions } from './hf';
 export { exportModelFolder, importModelFolder, pickleRefusal, readSentenceTransformers, wordPieceTokenizerJson } from './st';
 export type { ExportedFolder, FolderImportInfo, ModelFolder, SentenceTransformersSettings } from './st';
-export { everyOtherLayer, initFromTeacher, spreadLayers } from './initFrom';
+export { checkLayerList, cutStudent, everyOtherLayer, initFromTeacher, spreadLayers, studentConfigFrom, teacherBlockWeights } from './initFrom';
+export type { StudentOwnFields } from './initFrom';
