@@ -45,20 +45,22 @@ export function findChartSvg(root: Element): SVGSVGElement | null {
 /**
  * Copies the browser's computed styles onto the copy, so that class rules and CSS variables
  * survive outside the page; only what differs from the parent is written, to keep files small.
+ * They are written as SVG presentation attributes, not a style attribute: the page's
+ * Content-Security-Policy (style-src without 'unsafe-inline', tools/csp.ts) refuses inline
+ * style attributes set from script. An attribute the element already has is always rewritten
+ * (with the computed value), so a class rule that overrode it still wins in the file.
  */
 function inlineStyles(orig: Element, copy: Element, parent: CSSStyleDeclaration | null): void {
   const cs = getComputedStyle(orig);
-  const decl: string[] = [];
   for (const p of INHERITED) {
     const v = cs.getPropertyValue(p);
-    if (!parent || parent.getPropertyValue(p) !== v) decl.push(`${p}:${v}`);
+    if (!parent || parent.getPropertyValue(p) !== v || copy.hasAttribute(p)) copy.setAttribute(p, v);
   }
   for (const [p, initial] of Object.entries(OWN)) {
     const v = cs.getPropertyValue(p);
-    if (v && v !== initial) decl.push(`${p}:${v}`);
+    if (v && (v !== initial || copy.hasAttribute(p))) copy.setAttribute(p, v);
   }
-  if (decl.length) copy.setAttribute('style', decl.join(';'));
-  else copy.removeAttribute('style');
+  copy.removeAttribute('style');
   for (const a of PAINT_ATTRS) {
     const v = copy.getAttribute(a);
     if (v && v.includes('var(')) copy.setAttribute(a, cs.getPropertyValue(a));
