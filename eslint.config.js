@@ -10,6 +10,17 @@ const domAndWorkerGlobals = [
   'HTMLElement', 'Blob', 'FileReader', 'caches',
 ].map((name) => ({ name, message: 'src/core is pure: no DOM, worker or network APIs.' }));
 
+// No HTML from strings anywhere in the app: React renders text, and the page's CSP
+// (tools/csp.ts) is the second line, not the first. Core selectors, no plugin; a later config
+// block that sets no-restricted-syntax for src/ files replaces these, so add to this list.
+const htmlSinks = [
+  { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML'], Property[key.name='dangerouslySetInnerHTML']", message: 'No dangerouslySetInnerHTML: render the text as React children.' },
+  { selector: "AssignmentExpression > MemberExpression.left[property.name=/^(innerHTML|outerHTML)$/]", message: 'No innerHTML/outerHTML assignment: set textContent or build elements.' },
+  { selector: "AssignmentExpression > MemberExpression.left[computed=true][property.value=/^(innerHTML|outerHTML)$/]", message: 'No innerHTML/outerHTML assignment: set textContent or build elements.' },
+  { selector: "CallExpression > MemberExpression.callee[property.name='insertAdjacentHTML']", message: 'No insertAdjacentHTML: use insertAdjacentText or build elements.' },
+  { selector: "CallExpression > MemberExpression.callee[object.name='document'][property.name=/^(write|writeln)$/]", message: 'No document.write: build elements.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'test-results', 'public', 'coverage', '.scratch*/**', 'out/**', 'src/core/kernels/simd/assembly/**', 'src/core/kernels/simd/binary.ts'] },
   js.configs.recommended,
@@ -19,6 +30,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-syntax': ['error', ...htmlSinks] },
   },
   {
     files: ['src/ui/**/*.{ts,tsx}'],
