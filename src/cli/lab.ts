@@ -70,6 +70,12 @@ Options
                         (DIR-de, DIR-ce); reuse one with --teacher DIR
   --teacher SPEC        a pretrained first teacher, used as it is (not trained): hf:owner/name[@rev] from the
                         Hugging Face Hub (HF_ENDPOINT, HF_TOKEN; cached) or a checkpoint folder
+  --student-init SPEC   the students' initial weights, the same for every recipe (also with --demo): random
+                        (default); teacher[:0,2] = cut from the first teacher: its embeddings and blocks 0, 2
+                        (default every other one, 0, 2, 4, ...: DistilBERT), its width, heads, FFN and tokenizer
+                        (--student-layers/-hidden/-heads/-ffn/-tokenizer/-vocab are refused with it);
+                        hf:owner/name[@rev][:0,2], builtin:NAME[:0,2] or DIR[:0,2] = cut from that checkpoint
+                        (all its blocks unless listed)
   --backend NAME        force a tfjs backend: wasm, cpu, or webgpu (Node WebGPU through the webgpu npm package;
                         a software adapter only when forced). Default: self-checked choice
   --quiet               no progress bar
@@ -139,6 +145,7 @@ const { values: a } = parseArgs({
     'pairs-per-doc': { type: 'string' },
     'span-prob': { type: 'string' },
     teacher: { type: 'string' },
+    'student-init': { type: 'string' },
     'save-teacher': { type: 'string' },
     demo: { type: 'string' },
     pooling: { type: 'string' },
@@ -301,7 +308,23 @@ async function main(): Promise<void> {
   if (ssMode !== 'auto' && ssMode !== 'always' && ssMode !== 'never') fail(`--self-supervised must be auto, always or never, got "${ssMode}"`);
   const perDoc = num('pairs-per-doc') ?? 1;
   if (!Number.isInteger(perDoc) || perDoc < 1) fail(`--pairs-per-doc must be an integer >= 1, got ${perDoc}`);
-  const needTeachers = recipes.some((r) => r.kind !== 'baseline');
+  // --student-init: teacher[:LIST] or a checkpoint (hf:, builtin:, a folder)[:LIST] (ModelSpec.init).
+  let studentInit: ExperimentConfig['student']['init'];
+  if (typeof a['student-init'] === 'string' && a['student-init'] !== 'random') {
+    const m = /^(.+?)(?::(\d+(?:,\d+)*))?$/.exec(a['student-init'].trim()) ?? fail('--student-init needs a value (random, teacher[:0,2], hf:owner/name[:0,2] or a folder)');
+    const layers = m[2]?.split(',').map(Number);
+    const own = ['student-layers', 'student-hidden', 'student-heads', 'student-ffn', 'student-tokenizer', 'student-vocab'].filter((f) => a[f] !== undefined);
+    if (own.length > 0) fail(`--student-init ${m[0]}: the student takes its sizes and tokenizer from the model it is cut from; drop ${own.map((f) => `--${f}`).join(', ')} (the block list sets its depth: teacher:0,2)`);
+    if (m[1] === 'teacher') studentInit = { from: 'teacher', ...(layers ? { layers } : {}) };
+    else {
+      // Loaded once now (refused early, and the Hub's download cached), again by loadPretrained.
+      const { model, source } = await loadModel(m[1].startsWith('builtin:') ? path.join(SHIPPED_DIR, m[1].slice('builtin:'.length)) : m[1], { log });
+      log(`student init ${m[1]} (${source}): ${model.config.kind.toUpperCase()} ${model.config.layers} x ${model.config.hidden}`);
+      model.dispose();
+      studentInit = { from: 'checkpoint', id: m[1], ...(layers ? { layers } : {}) };
+    }
+  }
+  const needTeachers = recipes.some((r) => r.kind !== 'baseline') || studentInit?.from === 'teacher';
   // 'teachers' trains (and reports) every teacher of --prod-chain, with or without students.
   const usedTeachers = wanted.includes('teachers') || recipes.some((r) => r.kind === 'prod') ? teachers : needTeachers ? teachers.slice(0, 1) : [];
 
@@ -341,6 +364,7 @@ async function main(): Promise<void> {
         ...base.student,
         model: applyModel(base.student.model, 'student'),
         tokenizer: tokenizerOf(base.student.tokenizer, 'student'),
+        ...(studentInit ? { init: studentInit } : {}),
       },
       teacherTrain: { ...base.teacherTrain, ...train, steps: num('teacher-steps') ?? base.teacherTrain.steps, lr: num('teacher-lr') ?? base.teacherTrain.lr },
       studentTrain: { ...base.studentTrain, ...train, steps: studentSteps, lr: num('lr') ?? base.studentTrain.lr },
@@ -354,6 +378,7 @@ async function main(): Promise<void> {
       // Ablations of the demo: --recipes picks its recipes; the recipe flags given change them.
       if (process.argv.some((x) => x === '--recipes' || x.startsWith('--recipes='))) cfg.recipes = cfg.recipes.filter((r) => wanted.includes(r.kind));
       cfg.recipes = cfg.recipes.map(ablate);
+      if (studentInit) cfg.student = { ...cfg.student, init: studentInit };
     }
     log(`\n== seed ${seed} ==`);
     let lastDraw = 0;
