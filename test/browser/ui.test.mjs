@@ -163,6 +163,20 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     assert.match(await page.getByTestId('status-config').innerText(), /1 problem/);
     await page.getByTestId('student-heads').fill('2');
     assert.match(await page.getByTestId('status-config').innerText(), /valid/);
+    // A student cut from teacher 1's blocks (DistilBERT): the block picker, and the parameters of the model it becomes.
+    const exact = () => page.getByTestId('student-params').getAttribute('title');
+    const randomParams = await exact();
+    await page.getByTestId('student-init-from').selectOption('teacher');
+    assert.equal(await page.getByTestId('student-init-layers').locator('input[type="checkbox"]').count(), 4);
+    const cutParams = await exact();
+    assert.notEqual(cutParams, randomParams, 'the cut student has the teacher\'s width and vocabulary');
+    assert.match(await page.getByTestId('student-inherited').innerText(), /blocks 0, 2 of teacher 1/);
+    await page.getByTestId('student-init-layer-1').check();
+    assert.notEqual(await exact(), cutParams, 'a third block adds parameters');
+    assert.match(await page.getByTestId('student-inherited').innerText(), /blocks 0, 1, 2 of teacher 1/);
+    assert.match(await page.getByTestId('status-config').innerText(), /valid/);
+    await page.getByTestId('student-init-from').selectOption('random');
+    assert.equal(await exact(), randomParams);
     await page.screenshot({ path: artifact('ui-models.png'), fullPage: true });
 
     // ---- Recipe: PROD chain from the keyboard, config link round trip, a refused import.

@@ -9,7 +9,8 @@
 import { ConfigError } from '../../core/errors';
 import { validateModelConfig, type ModelConfig, type ModelConfigInput } from '../../core/model/config';
 import { DEFAULT_TRAIN, defaultRecipe, validateRecipe, validateTrainSettings, type Recipe, type RecipeKind, type TrainSettings } from '../../core/distill/recipes';
-import { defaultExperiment, LAB_DROPOUT, LAB_LR } from '../../core/distill/experiment';
+import { defaultExperiment, LAB_DROPOUT, LAB_LR, validateStudentInit, type StudentInit } from '../../core/distill/experiment';
+import { checkLayerList, everyOtherLayer, studentConfigFrom } from '../../core/model/initFrom';
 
 /** The five special tokens every tokenizer reserves ([PAD], [UNK], [CLS], [SEP], [MASK]). */
 export const SPECIAL_TOKEN_COUNT = 5;
@@ -29,6 +30,13 @@ export interface ModelDesign {
   name: string;
   shape: ModelShape;
   tokenizer: TokenizerDesign;
+  /**
+   * The student only: its initial weights (the core's StudentInit; absent = random). Cut from
+   * teacher 1 or a stored model (`id`: import:<id>, run:<run>:<checkpoint>, builtin:<name>), the
+   * student takes that model's width, heads, FFN, positions and tokenizer: its own `shape` fields
+   * for those and its `tokenizer` are ignored (effectiveStudent gives the model it becomes).
+   */
+  init?: StudentInit;
 }
 
 export interface RunConfig {
@@ -113,7 +121,8 @@ function within<T>(prefix: string, f: () => T): T {
 export function validateModelDesign(input: unknown, at: string): ModelDesign {
   if (typeof input !== 'object' || input === null) fail(at, 'must be an object');
   const d = input as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (!['name', 'shape', 'tokenizer'].includes(k)) fail(`${at}.${k}`, 'is not a model design field');
+  const fields = at === 'student' ? ['name', 'shape', 'tokenizer', 'init'] : ['name', 'shape', 'tokenizer'];
+  for (const k of Object.keys(d)) if (!fields.includes(k)) fail(`${at}.${k}`, k === 'init' ? 'applies to the student only' : 'is not a model design field');
   if (typeof d.name !== 'string' || d.name.trim() === '') fail(`${at}.name`, 'must be a non-empty string');
   if (longString(d.name)) fail(`${at}.name`, tooLong(d.name));
   const tokenizer = validateTokenizer(d.tokenizer, `${at}.tokenizer`);
@@ -121,6 +130,7 @@ export function validateModelDesign(input: unknown, at: string): ModelDesign {
   if ('vocabSize' in (d.shape as object)) fail(`${at}.shape.vocabSize`, 'is set by the tokenizer, not the shape');
   const design: ModelDesign = { name: d.name, shape: d.shape as ModelShape, tokenizer };
   within(`${at}.shape`, () => modelConfigOf(design));
+  if (d.init !== undefined) design.init = within(`${at}.init`, () => validateStudentInit(d.init, undefined, `${at}.init`));
   return design;
 }
 
@@ -148,12 +158,61 @@ export function validateRunConfig(input: unknown): RunConfig {
   return cfg;
 }
 
-/** Rules that span sections: LEAD's k against both depths (section 4). */
+/** What a stored model the student may be cut from tells of itself (ModelSummary's id and info). */
+export interface InitSource {
+  id: string;
+  info: Pick<ModelShape, 'layers' | 'hidden' | 'heads' | 'ffn' | 'maxPositions'> & { kind: string; vocabSize: number };
+}
+
+/** The blocks a student init keeps of a source of `depth` blocks (defaults: every other one of a teacher, all of a checkpoint). */
+export function initLayers(init: StudentInit, depth: number): number[] {
+  if (init.from === 'random') return [];
+  return init.layers ?? (init.from === 'teacher' ? everyOtherLayer(depth) : Array.from({ length: depth }, (_, i) => i));
+}
+
+/**
+ * The model the student becomes: itself when random; cut from teacher 1 or a stored model, that
+ * model's architecture and tokenizer with the chosen blocks (the core's studentConfigFrom).
+ * Null when it cannot be told (an unknown stored model, a shape that does not validate).
+ */
+export function effectiveStudent(cfg: Pick<RunConfig, 'student' | 'teachers'>, sources: readonly InitSource[] = []): ModelDesign | null {
+  const s = cfg.student;
+  const init = s.init;
+  if (!init || init.from === 'random') return s;
+  let from: { shape: ModelShape; tokenizer: TokenizerDesign };
+  if (init.from === 'teacher') {
+    if (!cfg.teachers[0]) return null;
+    from = cfg.teachers[0];
+  } else {
+    const m = sources.find((x) => x.id === init.id);
+    if (!m) return null;
+    const { vocabSize, kind, layers, hidden, heads, ffn, maxPositions } = m.info;
+    from = { shape: { kind: kind as ModelShape['kind'], layers, hidden, heads, ffn, maxPositions }, tokenizer: { kind: 'pretrained', vocabSize, source: m.id } };
+  }
+  try {
+    const shape = studentConfigFrom(from.shape, s.shape, initLayers(init, from.shape.layers).length) as ModelShape;
+    return { name: s.name, shape, tokenizer: from.tokenizer };
+  } catch {
+    return null;
+  }
+}
+
+/** Rules that span sections: LEAD's k against both depths (section 4); the student's init against teacher 1. */
 function crossCheck(cfg: RunConfig): void {
   const r = cfg.recipe;
+  const init = cfg.student.init;
+  if (init && init.from !== 'random') {
+    if (init.from === 'teacher' && !cfg.teachers[0]) fail('student.init', 'cuts the student from teacher 1, and there is no teacher');
+    const t = init.from === 'teacher' ? cfg.teachers[0].shape : undefined;
+    if (cfg.student.shape.kind === 'ce' || t?.kind === 'ce') {
+      within('student', () => studentConfigFrom(t ?? { kind: 'de' }, cfg.student.shape, 1));
+    }
+    if (t && init.layers && isInt(t.layers)) within('student', () => checkLayerList(init.layers, t.layers, 'student.init.layers'));
+  }
   if (r.kind === 'lead' && cfg.teachers[0]) {
     const lt = cfg.teachers[0].shape.layers;
-    const ls = cfg.student.shape.layers;
+    const ls = !init || init.from === 'random' ? cfg.student.shape.layers : init.layers?.length ?? (init.from === 'teacher' && isInt(lt) ? everyOtherLayer(lt).length : undefined);
+    if (ls === undefined) return; // a stored model's depth: checked when the run starts
     // A bad depth is reported at the depth itself.
     if (!isInt(lt) || !isInt(ls) || lt < 1 || ls < 1) return;
     if (r.k > Math.min(lt, ls)) fail('recipe.k', `(${r.k}) must not exceed the depth of the student (${ls}) or the teacher (${lt})`);

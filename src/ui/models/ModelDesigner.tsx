@@ -32,7 +32,17 @@ export interface ModelDesignerProps {
   heading: ReactNode;
   actions?: ReactNode;
   testId?: string;
+  /** The student's initial weights picker (shown above the shape). */
+  init?: ReactNode;
+  /**
+   * Set when the student is cut from another model: what it takes from it (one line). Its
+   * sizes, positions, shared encoders and tokenizer are then that model's and not edited here.
+   */
+  inherited?: ReactNode;
 }
+
+/** The fields a student cut from another model takes from it (model/initFrom.ts studentConfigFrom). */
+const INHERITED_FIELDS: readonly string[] = ['layers', 'hidden', 'heads', 'ffn', 'maxPositions'];
 
 type NumKey = 'layers' | 'hidden' | 'heads' | 'ffn' | 'maxQueryLen' | 'maxPassageLen' | 'maxPositions' | 'maxPairLen' | 'colbertDim';
 
@@ -49,7 +59,7 @@ const NUM_FIELDS: { key: NumKey; label: string; hint: string; kinds?: ModelKind[
 ];
 
 /** One model's shape and tokenizer, with its parameter and FLOP counts live and errors inline. */
-export function ModelDesigner({ design, onChange, role, path, errors, stats, distillFlops, heading, actions, testId }: ModelDesignerProps) {
+export function ModelDesigner({ design, onChange, role, path, errors, stats, distillFlops, heading, actions, testId, init, inherited }: ModelDesignerProps) {
   const shape = design.shape;
   const err = (field: string) => errors[`${path}.shape.${field}`] ?? null;
   const setShape = (patch: Partial<ModelShape>) => {
@@ -81,10 +91,16 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
     <fieldset className="designer" data-testid={testId}>
       <legend>{heading}</legend>
       {actions && <div className="designer-actions">{actions}</div>}
+      {init}
+      {inherited && (
+        <p className="fine" data-testid={testId && `${testId}-inherited`}>
+          {inherited}
+        </p>
+      )}
       <div className="field-grid">
         <TextField label="Name" value={design.name} onChange={(name) => onChange({ ...design, name })} error={errors[`${path}.name`]} testId={testId && `${testId}-name`} hint="Follows the shape until you name it." />
         <SelectField label="Kind" value={shape.kind} onChange={setKind} options={(['de', 'cb', 'ce'] as const).map((k) => ({ value: k, label: KIND_LABEL[k] }))} hint={KIND_HINT[shape.kind]} error={err('kind')} testId={testId && `${testId}-kind`} />
-        {NUM_FIELDS.filter((f) => !f.kinds || f.kinds.includes(shape.kind)).map((f) => (
+        {NUM_FIELDS.filter((f) => (!f.kinds || f.kinds.includes(shape.kind)) && !(inherited && INHERITED_FIELDS.includes(f.key))).map((f) => (
           <NumberField
             key={f.key}
             label={f.label}
@@ -96,7 +112,7 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
             testId={testId && `${testId}-${f.key}`}
           />
         ))}
-        {shape.kind !== 'ce' && (
+        {shape.kind !== 'ce' && !inherited && (
           <CheckboxField
             label="One encoder for queries and passages"
             checked={shape.shareEncoders ?? true}
@@ -106,7 +122,7 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
           />
         )}
       </div>
-      <div className="field-grid tokenizer-fields">
+      {!inherited && <div className="field-grid tokenizer-fields">
         <SelectField
           label="Tokenizer"
           value={tok.kind}
@@ -136,9 +152,9 @@ export function ModelDesigner({ design, onChange, role, path, errors, stats, dis
             <NumberField label="Hash buckets" value={tok.buckets} onChange={(v) => setTok({ ...tok, buckets: v ?? NaN })} error={tokErr('buckets')} />
           </>
         )}
-      </div>
+      </div>}
       {rootErr && <p className="field-error">{rootErr}</p>}
-      <ModelStatsLine stats={stats} distillFlops={distillFlops} vocab={tokenizerVocabSize(tok)} testId={testId} />
+      <ModelStatsLine stats={stats} distillFlops={distillFlops} vocab={stats?.config.vocabSize ?? tokenizerVocabSize(tok)} testId={testId} />
     </fieldset>
   );
 }

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { smallerTeachers } from '../config/warnings';
 import { Explain } from '../Explain';
 import { fmtSI } from '../format';
-import { defaultStudent, runConfigErrors, type ModelDesign, type RunConfig } from '../config/runConfig';
+import { defaultStudent, effectiveStudent, initLayers, runConfigErrors, shapeTag, type ModelDesign, type RunConfig } from '../config/runConfig';
 import { LAB_DROPOUT } from '../../core/distill/experiment';
 import type { ModelSummary } from '../../worker/protocol';
 import { CheckpointPicker, type HfCheckpointFiles, type ImportState } from './CheckpointPicker';
@@ -10,6 +10,7 @@ import { HubImport } from './HubImport';
 import { ModelLibrary, type ModelLibraryProps } from './ModelLibrary';
 import { KIND_LABEL, ModelDesigner } from './ModelDesigner';
 import { modelStats, teacherUpdatedDuringDistillation } from './modelStats';
+import { StudentInitPicker } from './StudentInit';
 
 export interface ModelsViewProps {
   config: RunConfig;
@@ -55,7 +56,15 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus,
   const errors = useMemo(() => runConfigErrors(config), [config]);
   const joint = teacherUpdatedDuringDistillation(config.recipe);
   const teacherStats = config.teachers.map((t) => modelStats(t, config.train));
-  const studentStats = modelStats(config.student, config.train);
+  // A student cut from teacher 1 or a stored model is that model's architecture with the chosen blocks.
+  const student = effectiveStudent(config, library?.models ?? []);
+  const studentStats = student ? modelStats(student, config.train) : null;
+  const init = config.student.init && config.student.init.from !== 'random' ? config.student.init : undefined;
+  const inherited = init
+    ? student
+      ? `${shapeTag(student.shape)} (${student.shape.heads} heads, FFN ${student.shape.ffn}): blocks ${initLayers(init, (init.from === 'teacher' ? config.teachers[0]?.shape.layers : library?.models.find((m) => m.id === init.id)?.info.layers) ?? 0).join(', ')} of ${init.from === 'teacher' ? 'teacher 1' : init.id}, with its embeddings, width and tokenizer; this student’s own sizes and tokenizer are not used.`
+      : `Cut from ${init.from === 'teacher' ? 'teacher 1' : init.id}: its sizes and tokenizer (shown once that model is valid and in the library).`
+    : null;
   const setTeacher = (i: number, d: ModelDesign) => onChange({ ...config, teachers: config.teachers.map((t, j) => (j === i ? d : t)) });
   const removeTeacher = (i: number) => {
     const teachers = config.teachers.filter((_, j) => j !== i);
@@ -68,7 +77,7 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus,
   };
   // A student with more parameters than a teacher it learns from: valid, rarely what was meant.
   const larger = smallerTeachers(config.teachers.map((t, i) => ({ name: t.name, params: teacherStats[i]?.params ?? null })), studentStats?.params ?? null);
-  const all = [...config.teachers.map((t, i) => ({ d: t, s: teacherStats[i], role: `teacher ${i + 1}` })), { d: config.student, s: studentStats, role: 'student' }];
+  const all = [...config.teachers.map((t, i) => ({ d: t, s: teacherStats[i], role: `teacher ${i + 1}` })), { d: student ?? config.student, s: studentStats, role: 'student' }];
   return (
     <div className="models-view" data-testid="models-view">
       <section className="panel" aria-labelledby="models-title">
@@ -187,6 +196,19 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus,
           stats={studentStats}
           heading="Student"
           testId="student"
+          inherited={inherited}
+          init={
+            <StudentInitPicker
+              init={config.student.init}
+              onChange={(i) => {
+                const { init: _old, ...rest } = config.student;
+                onChange({ ...config, student: i ? { ...rest, init: i } : rest });
+              }}
+              teacher={config.teachers[0]}
+              models={library?.models ?? []}
+              errors={errors}
+            />
+          }
           actions={
             <button type="button" className="small" onClick={() => onChange({ ...config, student: defaultStudent() })}>
               Reset to the default student

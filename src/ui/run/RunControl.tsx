@@ -168,7 +168,10 @@ export function experimentFromRunConfig(c: RunConfig): ExperimentConfig {
     ...base,
     seed: c.seed,
     teachers: c.teachers.map(teacherSpec),
-    student: spec(c.student),
+    // A student cut from teacher 1 or a stored model takes that model's tokenizer: its own is not built.
+    student: c.student.init && c.student.init.from !== 'random'
+      ? { name: c.student.name, model: c.student.shape, tokenizer: { kind: 'wordpiece' as const, vocabSize: tokenizerVocabSize(c.student.tokenizer) }, init: c.student.init }
+      : spec(c.student),
     teacherTrain: c.train,
     studentTrain: c.train,
     recipes: [defaultRecipe('baseline'), ...(c.recipe.kind === 'baseline' ? [] : [c.recipe])],
