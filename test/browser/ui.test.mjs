@@ -69,7 +69,9 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     await curves('losses').first().waitFor({ timeout: TIMEOUT });
     assert.equal(await curves('losses').count(), stepLosses.length, 'one curve per loss term');
     // Charts draw one at a time (src/ui/chart/stagger.ts): wait for each one's first curve.
-    for (const id of ['lr', 'train-acc', 'eval', 'layer-weights']) await curves(id).first().waitFor({ timeout: TIMEOUT });
+    for (const id of ['lr', 'train-acc', 'student-race', 'eval', 'layer-weights']) await curves(id).first().waitFor({ timeout: TIMEOUT });
+    // The student under each recipe: one curve per student phase (alone and LEAD), teacher left out.
+    assert.equal(await curves('student-race').count(), new Set(lead.filter((e) => e.type === 'step' && !e.phase.startsWith('teacher')).map((e) => e.phase)).size);
     assert.ok((await page.locator('[data-testid="chart-losses"] path.live-curve').first().getAttribute('d')).length > 100);
 
     const kl = lastOf(lead, 'layerKL');

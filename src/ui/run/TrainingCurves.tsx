@@ -122,8 +122,45 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
         <LiveLineChart lines={accLines} xLabel="step" yLabel="accuracy" yDomain={[0, 1]} description="Train accuracy by step" />
       </ChartFrame>
 
+      <StudentRace state={state} />
+
       <EvalChart state={state} />
     </div>
+  );
+}
+
+/**
+ * The same student's own contrastive NLL under every recipe of the run, step for step: the
+ * student alone against each distilled one (teacher phases left out).
+ */
+const isAlone = (id: string) => id === 'baseline' || id.endsWith(':baseline');
+
+function StudentRace({ state }: { state: RunViewState }) {
+  const lines: ChartLine[] = state.phaseOrder
+    .filter((id) => !id.startsWith('teacher'))
+    .map((id) => state.phases[id])
+    .map((p) => ({ p, series: p.losses.nll_student ?? p.losses.nll }))
+    .filter((x) => x.series !== undefined)
+    .map(({ p, series }, i) => ({ key: p.id, name: p.title, series: series!, color: isAlone(p.id) ? 'var(--fg)' : seriesColor(i), dashed: isAlone(p.id) }));
+  if (lines.length < 2) return null;
+  return (
+    <ChartFrame
+      id="student-race"
+      title="The student under each recipe"
+      formulas={['3.1']}
+      legend={lines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed }))}
+      explain={
+        <>
+          The student's own contrastive NLL (3.1) in each phase, on its own step axis: the same student, from the same
+          initial weights, on the same batches, alone (dashed) and with each teacher signal. A distilled student minimises more
+          than this term (matching the teacher pulls its scores toward the teacher's), so its curve can sit above the student
+          alone's while it ranks better: read the slopes here, and the held-out test metrics in the table at the end. PROD's
+          stages each start at step 1.
+        </>
+      }
+    >
+      <LiveLineChart lines={lines} xLabel="step" yLabel="student NLL" description="The student's contrastive NLL by step under each recipe" />
+    </ChartFrame>
   );
 }
 
