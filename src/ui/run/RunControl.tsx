@@ -429,8 +429,9 @@ export function RunControlPanel({ c }: { c: RunController }) {
           One click loads the teacher the lab ships (a 4-layer dual encoder trained on this world by the lab's own command
           line) and scores it on the held-out test queries at once. Then the same small student (2 layers, 32 wide, the same
           initial weights every time) trains four ways on the same budget: alone with the contrastive loss (3.1); with response
-          KD, matching the teacher's scores softened to T = 2 (3.3); with LEAD, aligning randomly chosen layer pairs,
-          re-weighted by how well each teacher layer ranks, teacher trained jointly (3.4, 3.5); and with PROD, a distillation
+          KD, matching the teacher's scores softened to T = 2 (3.3); with LEAD, aligning randomly chosen layer pairs'
+          score distributions (teacher softened to τ = 2), re-weighted by how well each teacher layer ranks, teacher trained
+          jointly (3.4, 3.5); and with PROD, a distillation
           stage then a data-progressive stage on the queries the teacher gets right and the student nearly does (section 5).
           The table at the end says how much each distilled student gained over the one trained alone, whether that is more
           than chance, and how much of the teacher-student gap it closed. Checkpoints are saved as it trains: pause, reload the

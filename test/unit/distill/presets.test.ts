@@ -33,6 +33,8 @@ describe('demo presets', () => {
       // The softened teacher is what makes response KD differ from the labels (docs/training.md).
       const kd = cfg.recipes.find((r) => r.kind === 'kd')!;
       expect(kd.kind === 'kd' && kd.temperature > 1).toBe(true);
+      const lead = cfg.recipes.find((r) => r.kind === 'lead')!;
+      expect(lead.kind === 'lead' && lead.tau > 1).toBe(true);
     });
   }
 
