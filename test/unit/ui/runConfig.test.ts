@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/core/errors';
+import { fieldOf } from './fieldOf';
 import { parameterCount } from '../../../src/core/model/config';
 import {
   configFromSearch, configUrl, decodeConfigParam, defaultRunConfig, encodeConfigParam, modelConfigOf, runConfigErrors,
@@ -7,15 +7,6 @@ import {
 } from '../../../src/ui/config/runConfig';
 import { expandAblation, parseSeedList, setPath } from '../../../src/ui/config/ablation';
 
-const fieldOf = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).details?.field as string;
-  }
-  return undefined;
-};
 
 describe('run config', () => {
   it('the default config is valid, and the tokenizer sets the vocabulary size', () => {

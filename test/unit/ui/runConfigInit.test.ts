@@ -2,7 +2,7 @@
 // through JSON and the ?config= link, is checked against teacher 1 with the bad field named, and
 // the Models tab's parameter count is that of the model the student becomes.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/core/errors';
+import { fieldOf } from './fieldOf';
 import { parameterCount, validateModelConfig } from '../../../src/core/model/config';
 import { validateExperiment } from '../../../src/core/distill/experiment';
 import {
@@ -11,15 +11,6 @@ import {
 } from '../../../src/ui/config/runConfig';
 import { experimentFromRunConfig } from '../../../src/ui/run/RunControl';
 
-const fieldOf = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).details?.field as string;
-  }
-  return undefined;
-};
 
 const withInit = (init: unknown, kind: 'lead' | 'kd' = 'lead'): RunConfig => {
   const cfg = defaultRunConfig(kind);
