@@ -66,8 +66,10 @@ export function cspDirectives(target: PolicyTarget, { nonce, header = true }: Po
     ['connect-src', connect],
     // Built CSS is a file; React sets inline styles through the CSSOM, which CSP allows.
     ['style-src', ["'self'", ...nonceSrc]],
-    // blob: the PNG chart export draws the chart's SVG from a Blob URL onto a canvas.
-    ['img-src', ["'self'", 'blob:']],
+    // blob: the PNG chart export draws the chart's SVG from a Blob URL onto a canvas. data:
+    // tfjs's WebGPU backend loads an empty 'data:,' image when it starts (found by the WebGPU
+    // browser tests: golden, kernels, parity, prod); an image cannot run code.
+    ['img-src', ["'self'", 'blob:', 'data:']],
     ['font-src', ["'self'"]],
     ['object-src', ["'none'"]],
     ['base-uri', ["'self'"]],

@@ -213,7 +213,8 @@ describe('broken uploads say what and where, and change nothing stored', () => {
   });
 
   test('binary garbage is refused with file, line and reason', async () => {
-    await refused(fx.binary, 'CorpusFormatError', 'corpus.jsonl, line 1', /^binary data: NUL byte at byte 4; expected UTF-8 text/);
+    // The fixture is a gzip file named .jsonl: recognised by its magic bytes, and the fix named.
+    await refused(fx.binary, 'CorpusFormatError', 'corpus.jsonl, line 1', /^a gzip file \(magic bytes 1f 8b at byte 1\), not UTF-8 text: decompress it first/);
     await page.screenshot({ path: artifact('corpus-binary-refused.png'), fullPage: true });
   });
 
