@@ -1,7 +1,8 @@
-import { memo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import type { RankScatterEvent } from '../../core/train/events';
 import { ChartFrame } from '../chart/ChartFrame';
+import { useStaggered } from '../chart/stagger';
 import { seriesColor } from '../chart/palette';
 import { LiveLineChart } from '../chart/LiveLineChart';
 import type { ChartLine } from '../chart/SeriesChart';
@@ -32,7 +33,6 @@ export function StageTimeline({ state }: { state: RunViewState }) {
   if (count === 0) {
     return <ChartFrame id="prod-stages" title="PROD stage timeline" formulas={['3.6', '5']} explain={explain} empty="Appears when a PROD run starts its first stage." />;
   }
-  const data = stages.map((s) => ({ name: `${s.stage}`, title: s.title, ...Object.fromEntries(METRIC_KEYS.map((m) => [m, s.metrics[m]])) }));
   return (
     <ChartFrame
       id="prod-stages"
@@ -83,19 +83,31 @@ export function StageTimeline({ state }: { state: RunViewState }) {
       }
     >
       {stages.length > 0 ? (
-        <LineChart responsive style={{ width: '100%', height: 200 }} data={data} margin={{ top: 8, right: 16, bottom: 18, left: 8 }} title="Student metric after each PROD stage" desc={`${metricLabel(metric)} after each stage`}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="name" label={{ value: 'stage', position: 'insideBottom', offset: -10 }} />
-          <YAxis domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
-          <Tooltip formatter={(v) => fmt3(Number(v))} labelFormatter={(_, p) => String(p?.[0]?.payload?.title ?? '')} />
-          <Line dataKey={metric} name={metricLabel(metric)} stroke={seriesColor(2)} strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} />
-        </LineChart>
+        <StageChart stages={stages} metric={metric} />
       ) : (
         <p className="fine">The chart of metrics per stage fills in as stages finish.</p>
       )}
     </ChartFrame>
   );
 }
+
+/**
+ * The student's metric after each stage: redrawn only when a stage ends or the metric changes
+ * (not with every step of the run), in its own turn (chart/stagger.ts).
+ */
+const StageChart = memo(function StageChart({ stages, metric }: { stages: RunViewState['stages']; metric: MetricKey }) {
+  const drawn = useStaggered(useMemo(() => ({ metric, data: stages.map((s) => ({ name: `${s.stage}`, title: s.title, ...Object.fromEntries(METRIC_KEYS.map((m) => [m, s.metrics[m]])) })) }), [stages, metric]));
+  if (!drawn) return <div className="chart-pending" style={{ width: '100%', height: 200 }} aria-busy="true" />;
+  return (
+    <LineChart responsive style={{ width: '100%', height: 200 }} data={drawn.data} margin={{ top: 8, right: 16, bottom: 18, left: 8 }} title="Student metric after each PROD stage" desc={`${metricLabel(drawn.metric)} after each stage`}>
+      <CartesianGrid strokeDasharray="3 3" />
+      <XAxis dataKey="name" label={{ value: 'stage', position: 'insideBottom', offset: -10 }} />
+      <YAxis domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(2)} width={48} />
+      <Tooltip formatter={(v) => fmt3(Number(v))} labelFormatter={(_, p) => String(p?.[0]?.payload?.title ?? '')} />
+      <Line dataKey={drawn.metric} name={metricLabel(drawn.metric)} stroke={seriesColor(2)} strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} />
+    </LineChart>
+  );
+});
 
 function shifted(s: Series, offset: number): Series {
   return { ...s, points: s.points.map((p) => ({ ...p, x: p.x + offset })) };
@@ -162,7 +174,11 @@ export function RankScatter({ state }: { state: RunViewState }) {
 }
 
 /** Redrawn only when the selection changes (not on every step of the run). */
-const RankScatterChart = memo(function RankScatterChart({ ev }: { ev: RunViewState['rankScatter'] }) {
+const RankScatterChart = memo(function RankScatterChart({ ev: latest }: { ev: RunViewState['rankScatter'] }) {
+  // The scatter adopts a new selection in its own turn (chart/stagger.ts), not in the redraw
+  // that brought it.
+  const staggered = useStaggered(latest);
+  const ev = latest ? staggered : latest;
   const explain = (
     <>
       Before the last PROD stage, every training query is ranked by the student (full retrieval) and by the teacher
