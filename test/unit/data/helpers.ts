@@ -37,7 +37,7 @@ export function memFile(name: string, content: string | Uint8Array, chunk = 7): 
   return { name, size: bytes.length, stream: () => chunked(bytes, chunk) };
 }
 
-export function bytesOf(...parts: (string | number[])[]): Uint8Array {
+export function bytesOf(...parts: (string | Uint8Array | number[])[]): Uint8Array {
   const arrays = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : Uint8Array.from(p)));
   const out = new Uint8Array(arrays.reduce((s, a) => s + a.length, 0));
   let o = 0;

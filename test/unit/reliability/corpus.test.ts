@@ -5,12 +5,12 @@
 import { describe, expect } from 'vitest';
 import { loadCorpus, type LoadedCorpus } from '../../../src/cli/corpus';
 import type { ValidationIssue } from '../../../src/core/data/types';
+import { bytesOf } from '../data/helpers';
 import { caseSuite, expectNamed, tempRoot, writeTree, type Outcome } from './harness';
 
 const hostile = caseSuite('corpus');
 const newDir = tempRoot('corpus');
 
-const enc = new TextEncoder();
 const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const DOCS = jsonl([{ _id: 'd1', title: 'T1', text: 'alpha beta' }, { _id: 'd2', text: 'gamma delta' }, { _id: 'd3', text: 'epsilon' }]);
 const QUERIES = jsonl([{ _id: 'q1', text: 'alpha' }, { _id: 'q2', text: 'gamma' }]);
@@ -74,18 +74,8 @@ const utf16be = (s: string, bom: boolean) => {
   for (let i = 0; i < s.length; i++) out[(bom ? 2 : 0) + 2 * i + 1] = s.charCodeAt(i);
   return out;
 };
-const cat = (...parts: (string | Uint8Array | number[])[]) => {
-  const bufs = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : Uint8Array.from(p)));
-  const out = new Uint8Array(bufs.reduce((s, b) => s + b.length, 0));
-  let o = 0;
-  for (const b of bufs) {
-    out.set(b, o);
-    o += b.length;
-  }
-  return out;
-};
 const GZIP = Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b, 0x4c, 0x4a, 0x06, 0x00]);
-const ZIP = cat([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00], 'corpus.jsonl');
+const ZIP = bytesOf([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00], 'corpus.jsonl');
 
 describe('BEIR jsonl', () => {
   hostile('beir', 'empty corpus.jsonl', () => beir({ 'corpus.jsonl': '' }), fatal('corpus.jsonl', 1, /no documents: the file is empty/));
@@ -98,14 +88,14 @@ describe('BEIR jsonl', () => {
     expect(o.value!.corpus.docs.find((d) => d.id === 'big')!.text.length).toBe(5 * (2 << 20) - 1);
     return 'accepted';
   });
-  hostile('beir', 'NUL byte in the first 8000 bytes', () => beir({ 'corpus.jsonl': cat(DOCS, '{"_id": "d4", "text": "a', [0], 'b"}\n') }), fatal('corpus.jsonl', 4, /binary data: NUL byte at byte \d+/));
-  hostile('beir', 'NUL byte after the sniffed window', () => beir({ 'corpus.jsonl': cat(DOCS, jsonl([{ _id: 'pad', text: 'p'.repeat(9000) }]), '{"_id": "d5", "text": "a', [0], 'b"}\n') }),
+  hostile('beir', 'NUL byte in the first 8000 bytes', () => beir({ 'corpus.jsonl': bytesOf(DOCS, '{"_id": "d4", "text": "a', [0], 'b"}\n') }), fatal('corpus.jsonl', 4, /binary data: NUL byte at byte \d+/));
+  hostile('beir', 'NUL byte after the sniffed window', () => beir({ 'corpus.jsonl': bytesOf(DOCS, jsonl([{ _id: 'pad', text: 'p'.repeat(9000) }]), '{"_id": "d5", "text": "a', [0], 'b"}\n') }),
     rejected('corpus.jsonl', 5, /NUL byte at column 25/));
   hostile('beir', 'UTF-16LE with a BOM', () => beir({ 'corpus.jsonl': utf16le(DOCS, true) }), fatal('corpus.jsonl', 1, /UTF-16LE \(byte order mark ff fe\) from byte 1/));
   hostile('beir', 'UTF-16BE with a BOM', () => beir({ 'corpus.jsonl': utf16be(DOCS, true) }), fatal('corpus.jsonl', 1, /UTF-16BE \(byte order mark fe ff\)/));
   hostile('beir', 'UTF-16LE without a BOM', () => beir({ 'corpus.jsonl': utf16le(DOCS, false) }), fatal('corpus.jsonl', 1, /UTF-16LE without a byte order mark/));
   hostile('beir', 'UTF-16BE without a BOM', () => beir({ 'queries.jsonl': utf16be(QUERIES, false) }), fatal('queries.jsonl', 1, /UTF-16BE without a byte order mark/));
-  hostile('beir', 'Latin-1 bytes in a UTF-8 file', () => beir({ 'corpus.jsonl': cat(DOCS, '{"_id": "d4", "text": "caf', [0xe9], '"}\n') }), rejected('corpus.jsonl', 4, /not valid UTF-8 at byte 27 of the line/));
+  hostile('beir', 'Latin-1 bytes in a UTF-8 file', () => beir({ 'corpus.jsonl': bytesOf(DOCS, '{"_id": "d4", "text": "caf', [0xe9], '"}\n') }), rejected('corpus.jsonl', 4, /not valid UTF-8 at byte 27 of the line/));
   hostile('beir', 'a UTF-8 BOM and CRLF line ends', () => beir({ 'corpus.jsonl': '\ufeff' + DOCS.replace(/\n/g, '\r\n') }), (o) => {
     expect(o.value!.corpus.docs.map((d) => d.id)).toEqual(['d1', 'd2', 'd3']);
     expect(o.value!.corpus.docs.every((d) => !d.text.includes('\r'))).toBe(true);
@@ -188,8 +178,8 @@ describe('MS MARCO tsv', () => {
   hostile('msmarco', 'TREC qrels with an unknown query', () => msmarco({ 'qrels.dev.tsv': '10 0 1 1\n77 0 1 1\n' }), rejected('qrels.dev.tsv', 2, /unknown query id "77"/));
   hostile('msmarco', 'TREC qrels with textual relevance', () => msmarco({ 'qrels.dev.tsv': '10 0 1 1\n20 0 2 yes\n' }), rejected('qrels.dev.tsv', 2, /non-integer score "yes"/));
   hostile('msmarco', 'TREC qrels with a 5th column', () => msmarco({ 'qrels.dev.tsv': '10 0 1 1\n20 0 2 1 extra\n' }), rejected('qrels.dev.tsv', 2, /wrong column count: expected 4/));
-  hostile('msmarco', 'NUL byte in a passage', () => msmarco({ 'collection.tsv': cat(COLLECTION, '4\tnul', [0], 'here\n') }), fatal('collection.tsv', 4, /NUL byte/));
-  hostile('msmarco', 'Latin-1 byte in a passage', () => msmarco({ 'collection.tsv': cat(COLLECTION, '4\tna', [0xef], 've\n') }), rejected('collection.tsv', 4, /not valid UTF-8 at byte 5 of the line/));
+  hostile('msmarco', 'NUL byte in a passage', () => msmarco({ 'collection.tsv': bytesOf(COLLECTION, '4\tnul', [0], 'here\n') }), fatal('collection.tsv', 4, /NUL byte/));
+  hostile('msmarco', 'Latin-1 byte in a passage', () => msmarco({ 'collection.tsv': bytesOf(COLLECTION, '4\tna', [0xef], 've\n') }), rejected('collection.tsv', 4, /not valid UTF-8 at byte 5 of the line/));
   hostile('msmarco', 'a gzip collection.tsv', () => msmarco({ 'collection.tsv': GZIP }), fatal('collection.tsv', 1, /gzip/));
   hostile('msmarco', 'UTF-16LE queries with a BOM', () => msmarco({ 'queries.dev.tsv': utf16le('10\talpha\n', true) }), fatal('queries.dev.tsv', 1, /UTF-16LE/));
   hostile('msmarco', 'CRLF line ends', () => msmarco({ 'collection.tsv': COLLECTION.replace(/\n/g, '\r\n') }), (o) => {
@@ -233,8 +223,8 @@ describe('CSV/TSV tables', () => {
   hostile('csv', 'a gzip file named docs.csv', () => csv({ 'docs.csv': GZIP }), fatal('docs.csv', 1, /gzip/));
   hostile('csv', 'a zip archive named docs.tsv', () => csv({ 'docs.tsv': ZIP }), fatal('docs.tsv', 1, /zip archive/));
   hostile('csv', 'UTF-16LE docs.csv without a BOM', () => csv({ 'docs.csv': utf16le(DOCS_CSV, false) }), fatal('docs.csv', 1, /UTF-16LE/));
-  hostile('csv', 'Latin-1 in a cell', () => csv({ 'docs.csv': cat(DOCS_CSV, 'd3,T,caf', [0xe9], '\n') }), rejected('docs.csv', 4, /not valid UTF-8/));
-  hostile('csv', 'NUL in a cell after the sniffed window', () => csv({ 'docs.csv': cat(DOCS_CSV, `d3,T,${'p'.repeat(9000)}\n`, 'd4,T,a', [0], 'b\n') }), rejected('docs.csv', 5, /NUL byte/));
+  hostile('csv', 'Latin-1 in a cell', () => csv({ 'docs.csv': bytesOf(DOCS_CSV, 'd3,T,caf', [0xe9], '\n') }), rejected('docs.csv', 4, /not valid UTF-8/));
+  hostile('csv', 'NUL in a cell after the sniffed window', () => csv({ 'docs.csv': bytesOf(DOCS_CSV, `d3,T,${'p'.repeat(9000)}\n`, 'd4,T,a', [0], 'b\n') }), rejected('docs.csv', 5, /NUL byte/));
   hostile('csv', 'lone CR line ends', () => csv({ 'docs.csv': DOCS_CSV.replace(/\n/g, '\r') }), fatal('docs.csv', 1, /lone CR/));
   hostile('csv', 'a table whose header names nothing known', () => csv({ 'data.csv': 'foo,bar\n1,2\n' }), fatal('data.csv', 1, /cannot tell what this table holds from its header \[foo, bar\]/));
   hostile('csv', 'HTML in a title', () => csv({ 'docs.csv': 'id,title,text\nd1,"<h1 onclick=""x()"">T</h1>",body\n' }), (o) => {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from '../../../src/core/backend/wasmKernels';
 import { generateWorld } from '../../../src/core/data/world';
-import { defaultExperiment, type ExperimentConfig } from '../../../src/core/distill/experiment';
+import type { ExperimentConfig } from '../../../src/core/distill/experiment';
 import { defaultRecipe } from '../../../src/core/distill/recipes';
 import { CheckpointError } from '../../../src/core/errors';
 import { describeCorpus } from '../../../src/store/corpusStats';
@@ -15,6 +15,7 @@ import { createModelHandlers } from '../../../src/worker/modelHandlers';
 import { createRunHandlers } from '../../../src/worker/trainHandlers';
 import type { IngestFileParam } from '../../../src/worker/protocol';
 import { dump, freshStore } from '../store/helpers';
+import { tinyExperiment } from './tinyExperiment';
 
 beforeAll(async () => {
   await import('@tensorflow/tfjs-backend-wasm');
@@ -23,17 +24,7 @@ beforeAll(async () => {
 });
 
 function tinyConfig(): ExperimentConfig {
-  const base = defaultExperiment(3);
-  const small = { layers: 2, hidden: 16, heads: 2, ffn: 32, maxQueryLen: 12, maxPassageLen: 24, maxPositions: 64 };
-  return {
-    ...base,
-    teachers: [{ ...base.teachers[0], model: { ...base.teachers[0].model, ...small }, tokenizer: { kind: 'wordpiece', vocabSize: 300 } }],
-    student: { ...base.student, model: { ...base.student.model, ...small, hidden: 8 }, tokenizer: { kind: 'hashed-word', vocabSize: 200 } },
-    teacherTrain: { ...base.teacherTrain, steps: 4, batchSize: 4, negatives: 1, logEvery: 2, checkpointEvery: 2 },
-    studentTrain: { ...base.studentTrain, steps: 4, batchSize: 4, negatives: 1, logEvery: 2, checkpointEvery: 2 },
-    recipes: [defaultRecipe('lead')],
-    rerankDepth: 10,
-  };
+  return tinyExperiment({ seed: 3, layers: 2, hidden: 16, ffn: 32, studentHidden: 8, vocab: [300, 200], steps: 4, batchSize: 4, every: 2, recipes: [defaultRecipe('lead')] });
 }
 
 async function setup() {

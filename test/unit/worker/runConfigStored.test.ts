@@ -5,28 +5,19 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { generateWorld } from '../../../src/core/data/world';
 import { describeCorpus } from '../../../src/store/corpusStats';
-import { defaultExperiment, type ExperimentConfig } from '../../../src/core/distill/experiment';
+import type { ExperimentConfig } from '../../../src/core/distill/experiment';
 import { defaultRecipe } from '../../../src/core/distill/recipes';
 import { InThreadEngine } from '../../../src/worker/engine';
 import { createRunHandlers } from '../../../src/worker/trainHandlers';
 import { freshStore } from '../store/helpers';
+import { tinyExperiment } from './tinyExperiment';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 function tinyConfig(): ExperimentConfig {
-  const base = defaultExperiment(5);
-  const small = { layers: 1, hidden: 8, heads: 2, ffn: 16, maxQueryLen: 12, maxPassageLen: 24, maxPositions: 64 };
-  return {
-    ...base,
-    teachers: [{ ...base.teachers[0], model: { ...base.teachers[0].model, ...small }, tokenizer: { kind: 'wordpiece', vocabSize: 200 } }],
-    student: { ...base.student, model: { ...base.student.model, ...small }, tokenizer: { kind: 'hashed-word', vocabSize: 100 } },
-    teacherTrain: { ...base.teacherTrain, steps: 2, batchSize: 2, negatives: 1, logEvery: 1, checkpointEvery: 1 },
-    studentTrain: { ...base.studentTrain, steps: 2, batchSize: 2, negatives: 1, logEvery: 1, checkpointEvery: 1 },
-    recipes: [defaultRecipe('baseline')],
-    rerankDepth: 10,
-  };
+  return tinyExperiment({ seed: 5, layers: 1, hidden: 8, ffn: 16, studentHidden: 8, vocab: [200, 100], steps: 2, batchSize: 2, every: 1, recipes: [defaultRecipe('baseline')] });
 }
 
 describe('the run config a run was launched from', () => {
