@@ -79,7 +79,8 @@ if (mode === 'dev') {
   server = await createServer({ root, configFile, server: { port, strictPort: true, host: '127.0.0.1', hmr: false }, logLevel: 'warn', clearScreen: false });
   await server.listen();
 } else {
-  const outDir = path.join(root, 'node_modules/.cache/distill-lab-browser-tests');
+  // BROWSER_TEST_OUTDIR: a separate build folder, for test runs side by side (git worktrees sharing node_modules).
+  const outDir = process.env.BROWSER_TEST_OUTDIR ? path.resolve(process.env.BROWSER_TEST_OUTDIR) : path.join(root, 'node_modules/.cache/distill-lab-browser-tests');
   const page = (name) => path.join(here, 'pages', `${name}.html`);
   const t0 = Date.now();
   await build({
