@@ -17,6 +17,7 @@ import { decodeCheckpoint, tensorsUnder } from '../core/train/checkpoint';
 import type { CheckpointMeta, ModelInfo } from '../store/schema';
 import { LabStore } from '../store/store';
 import { BUILTIN, loadBuiltinTeacher } from './builtinTeachers';
+import { SHIPPED_TEACHERS } from '../core/model/shipped';
 import { throwIfCancelled, type Handlers } from './engine';
 import type { IngestFileParam, ModelSummary, Params } from './protocol';
 
@@ -294,6 +295,17 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
         files: m.source.files,
         ...(m.source.hub ? { hub: m.source.hub } : {}),
       }));
+      // The teachers shipped with the lab (public/teachers/): always there, never deleted.
+      for (const t of SHIPPED_TEACHERS) {
+        out.push({
+          id: `${BUILTIN}${t.name}`,
+          name: `shipped teacher ${t.name} (DE ${t.model.layers} x ${t.model.hidden})`,
+          origin: 'builtin',
+          info: { ...t.model, vocabSize: t.tokenizer.vocabSize, params: t.params, tokenizer: t.tokenizer.kind },
+          createdAt: 0,
+          shipped: { world: `world:${t.world}`, test: t.test, bm25: t.bm25, command: t.command },
+        });
+      }
       for (const run of await s.listRuns()) {
         const metas: CheckpointMeta[] = await s.listCheckpoints(run.id);
         const cfg = run.config as { evalSplit?: Split; rerankDepth?: number } | undefined;

@@ -58,7 +58,7 @@ export interface RunSummary {
 export interface ModelSummary {
   id: string;
   name: string;
-  origin: 'import' | 'run';
+  origin: 'import' | 'run' | 'builtin';
   info: ModelInfo;
   createdAt: number;
   /** Trained models: their run, its corpus and the role ("teacher:<name>" or the recipe). */
@@ -67,6 +67,8 @@ export interface ModelSummary {
   files?: { name: string; bytes: number }[];
   /** Models downloaded from the Hugging Face Hub: where from, and the commit. */
   hub?: { endpoint: string; repo: string; revision: string; sha: string };
+  /** Teachers shipped with the lab (id builtin:<name>): the world they were trained on, their test metrics, the command. */
+  shipped?: { world: string; test: { 'mrr@10': number; 'ndcg@10': number }; bm25: { 'ndcg@10': number }; command: string };
 }
 
 /** Method name -> params, result and progress payloads. Add new methods here only. */

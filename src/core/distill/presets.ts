@@ -14,12 +14,15 @@
 // and a teacher softened to T = 2 (both sides over T, T^2-scaled) tells it which negatives are
 // close. Over three seeds (docs/results.md, ablations): response KD at T = 2 closed 45% of the
 // teacher-student gap, LEAD at tau = 2 94% (at the paper's tau = 1: 30%).
+import type { WorldPreset } from '../data/world';
+import { ConfigError } from '../errors';
+import { shippedTeacherOf, SHIPPED_TEACHERS } from '../model/shipped';
 import { defaultExperiment, type ExperimentConfig, type ModelSpec } from './experiment';
 import { defaultRecipe, type Recipe } from './recipes';
 
 export type DemoSize = 'quick' | 'small' | 'standard';
 
-/** The shipped teacher of the built-in world (public/teachers/<name>/). */
+/** The shipped teacher of the page's built-in world, world:default (public/teachers/<name>/). */
 export const SHIPPED_TEACHER = 'world-default-de';
 
 export const DEMO_SIZES: { id: DemoSize; label: string; description: string }[] = [
@@ -36,21 +39,31 @@ export const DEMO_SIZES: { id: DemoSize; label: string; description: string }[] 
   { id: 'standard', label: 'Standard', description: "Trains its own teachers at the benchmark's sizes (student 2x32, teachers 4x64) for 1,000 steps each: for a real GPU." },
 ];
 
-/** The shipped teacher as a run's teacher: used as it is, never trained again (except by joint LEAD, on the run's copy). */
-export function shippedTeacher(): ModelSpec {
+/**
+ * A world's shipped teacher as a run's teacher: used as it is, never trained again (except by
+ * joint LEAD, on the run's copy). Its architecture is the checkpoint's own (its config.json).
+ */
+export function shippedTeacher(world: WorldPreset = 'default'): ModelSpec {
+  const t = shippedTeacherOf(world);
+  if (!t) throw new ConfigError(`the lab ships no teacher for world:${world} (it ships ${SHIPPED_TEACHERS.map((x) => `world:${x.world}`).join(', ')})`, { field: 'world' });
   const base = defaultExperiment().teachers[0];
+  const m = t.model;
   return {
-    name: `shipped teacher (DE 4 x 64, ${SHIPPED_TEACHER})`,
-    // The checkpoint's own architecture (public/teachers/world-default-de/config.json).
-    model: { ...base.model, layers: 4, hidden: 64, heads: 4, ffn: 256, maxQueryLen: 24, maxPassageLen: 96, maxPositions: 128 },
-    tokenizer: { kind: 'hashed-word', vocabSize: 1635 },
-    pretrained: `builtin:${SHIPPED_TEACHER}`,
+    name: `shipped teacher (DE ${m.layers} x ${m.hidden}, ${t.name})`,
+    model: { ...base.model, ...m },
+    tokenizer: { ...t.tokenizer },
+    pretrained: `builtin:${t.name}`,
   };
 }
 
-/** Options of a demo: `steps` shortens every student's budget (tests, slow machines). */
+/**
+ * Options of a demo: `steps` shortens every student's budget (tests, slow machines); `world` is
+ * the built-in world whose shipped teacher it distils (the page's demo: default; the command
+ * line's `--demo quick --corpus world:hard`).
+ */
 export interface DemoOptions {
   steps?: number;
+  world?: WorldPreset;
 }
 
 export function demoExperiment(size: DemoSize = 'quick', seed = 1, opts: DemoOptions = {}): ExperimentConfig {
@@ -82,7 +95,7 @@ export function demoExperiment(size: DemoSize = 'quick', seed = 1, opts: DemoOpt
   const studentTrain = { ...base.studentTrain, steps, batchSize, negatives: 0, lr, logEvery: 5, checkpointEvery, evalEvery: 0 };
   return {
     ...base,
-    teachers: [shippedTeacher()],
+    teachers: [shippedTeacher(opts.world ?? 'default')],
     student: { ...base.student, name: 'DE student (2 x 32)' },
     studentTrain,
     recipes,

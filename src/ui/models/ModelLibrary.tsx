@@ -29,8 +29,8 @@ const METRICS = [
 ] as const;
 
 /**
- * Every model the lab holds: checkpoints imported from Hugging Face files and the teachers and
- * students trained in runs. Each can be evaluated on a stored corpus (MRR@10, nDCG@10,
+ * Every model the lab holds: the teachers it ships (one per built-in world), checkpoints
+ * imported from Hugging Face files and the teachers and students trained in runs. Each can be evaluated on a stored corpus (MRR@10, nDCG@10,
  * Recall@100, computed exactly as a run computes them) or made the first teacher.
  */
 export function ModelLibrary({ models, corpora, listError, onEvaluate, onDelete, onUseAsTeacher, onRefresh }: ModelLibraryProps) {
@@ -81,7 +81,7 @@ export function ModelLibrary({ models, corpora, listError, onEvaluate, onDelete,
             />
           )}
           <table className="data-table" data-testid="model-list">
-            <caption>Imported and trained models</caption>
+            <caption>Shipped, imported and trained models</caption>
             <thead>
               <tr>
                 <th scope="col">model</th>
@@ -95,11 +95,23 @@ export function ModelLibrary({ models, corpora, listError, onEvaluate, onDelete,
                 <tr key={m.id} data-testid="model-row" data-model-id={m.id} data-model-name={m.name}>
                   <th scope="row">{m.name}</th>
                   <td>
-                    {m.origin === 'import'
-                      ? m.hub
-                        ? `Hugging Face Hub: ${m.hub.repo}@${m.hub.revision} (commit ${m.hub.sha.slice(0, 12)}${m.hub.endpoint === 'https://huggingface.co' ? '' : `, ${m.hub.endpoint}`})`
-                        : `imported (${(m.files ?? []).map((f) => f.name).join(', ')})`
-                      : `run “${m.run?.runName}”`}
+                    {m.origin === 'builtin' && m.shipped ? (
+                      <span data-testid="model-shipped">
+                        shipped with the lab: trained on {m.shipped.world}, test nDCG@10 {m.shipped.test['ndcg@10'].toFixed(3)} (BM25{' '}
+                        {m.shipped.bm25['ndcg@10'].toFixed(3)}), MRR@10 {m.shipped.test['mrr@10'].toFixed(3)};{' '}
+                        <span className="fine">
+                          trained by <code>{m.shipped.command}</code>
+                        </span>
+                      </span>
+                    ) : m.origin === 'import' ? (
+                      m.hub ? (
+                        `Hugging Face Hub: ${m.hub.repo}@${m.hub.revision} (commit ${m.hub.sha.slice(0, 12)}${m.hub.endpoint === 'https://huggingface.co' ? '' : `, ${m.hub.endpoint}`})`
+                      ) : (
+                        `imported (${(m.files ?? []).map((f) => f.name).join(', ')})`
+                      )
+                    ) : (
+                      `run “${m.run?.runName}”`
+                    )}
                   </td>
                   <td>{describeModel(m)}</td>
                   <td className="row-actions">

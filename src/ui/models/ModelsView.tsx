@@ -168,7 +168,8 @@ export function ModelsView({ config, onChange, onImportCheckpoint, importStatus,
       <section className="panel" aria-labelledby="library-title">
         <h2 id="library-title">Model library</h2>
         <Explain formulas={['6']}>
-          Every model the lab holds: Hugging Face checkpoints imported above (a student exported from the Export tab comes back
+          Every model the lab holds: the teachers it ships, one trained on each built-in world (a ready teacher: pick the
+          built-in world’s corpus and distil from it without training one), Hugging Face checkpoints imported above (a student exported from the Export tab comes back
           here with its own tokenizer, hashed words included, described in its config.json) and the teachers and students
           trained in runs. Evaluate ranks a corpus’s test queries exactly as a run does (a DE searches every passage; a CE or
           ColBERT re-ranks BM25’s top 30) and reports MRR@10, nDCG@10 and Recall@100. “Use as teacher 1” makes a model the first

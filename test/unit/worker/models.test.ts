@@ -2,6 +2,7 @@
 // a run's trained student is listed, exported as Hugging Face files, imported back and
 // evaluated with exactly the run's reported metrics; an imported teacher teaches a run; bad
 // files are refused with the file and the reason, storing nothing.
+import { SHIPPED_TEACHERS } from '../../../src/core/model/shipped';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from '../../../src/core/backend/wasmKernels';
@@ -46,7 +47,9 @@ describe('models in the worker protocol', () => {
     const teacher = run.results.find((r) => r.recipe.startsWith('teacher:'))!;
 
     const listed = await engine.call('listModels', {});
-    expect(listed.map((m) => [m.id, m.origin, m.run?.role]).sort()).toEqual([
+    // The shipped teachers are always listed (core/model/shipped.ts), before the runs' models.
+    expect(listed.filter((m) => m.origin === 'builtin').map((m) => m.id)).toEqual(SHIPPED_TEACHERS.map((t) => `builtin:${t.name}`));
+    expect(listed.filter((m) => m.origin !== 'builtin').map((m) => [m.id, m.origin, m.run?.role]).sort()).toEqual([
       ['run:r1:final:lead', 'run', 'lead'],
       ['run:r1:final:teacher0', 'run', 'teacher:DE teacher'],
     ]);
