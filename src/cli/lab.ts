@@ -15,8 +15,7 @@ import { loadCorpus } from './corpus';
 import { setupNodeBackend } from './backend';
 import { defaultExperiment, runExperiment, type ExperimentConfig, type RunResult } from '../core/distill/experiment';
 import { demoExperiment } from '../core/distill/presets';
-import { SHIPPED_TEACHERS, shippedTeacherOf } from '../core/model/shipped';
-import type { WorldPreset } from '../core/data/world';
+import { SHIPPED_TEACHERS, shippedTeacherFor } from '../core/model/shipped';
 import { defaultRecipe, RECIPE_KINDS, type LayerSelection, type Recipe, type RecipeKind } from '../core/distill/recipes';
 import { toTrecRun } from '../core/eval/trec';
 import { exportHuggingFace } from '../core/model/hf';
@@ -64,7 +63,8 @@ Options
   --teacher-vocab N --student-vocab N   vocabulary sizes (override --vocab)
   --warmup X            fraction of steps spent warming up (default 0.1)
   --demo quick|small    run the page's one-click demo (core/distill/presets.ts) on world:default, or with
-                        --corpus world:easy|hard on that world with its shipped teacher; of the other flags only --seeds/--seed-list/--out/--backend/--split/--quiet apply, and
+                        --corpus on another corpus with a shipped teacher (world:hard, beir:test/data/scifact:
+                        core/model/shipped.ts), distilling that teacher; of the other flags only --seeds/--seed-list/--out/--backend/--split/--quiet apply, and
                         for ablations --recipes and the recipe flags (--kd-form, --temperature, --lead-*,
                         --prod-lwf on|off, --prod-dp on|off: off gives its steps to the last stage)
   --save-teacher DIR    write each trained teacher as a Hugging Face checkpoint (config.json, vocab.txt,
@@ -216,16 +216,15 @@ async function main(): Promise<void> {
     process.stdout.write(mergeFolders(a.merge.split(',').map((d) => path.resolve(d.trim())), path.resolve(a.out)));
     return;
   }
-  // --demo runs on world:default (the page's built-in world), or on another built-in world the
-  // lab ships a teacher for (--corpus world:hard), distilling that world's teacher.
-  let demoWorld: WorldPreset = 'default';
+  // --demo runs on world:default (the page's built-in world), or on another corpus the lab ships
+  // a teacher for (--corpus world:hard, beir:test/data/scifact), distilling that teacher.
+  let demoTeacher: string | undefined;
   if (typeof a.demo === 'string') {
-    const m = /^world:(easy|default|hard)$/.exec(typeof a.corpus === 'string' ? a.corpus : 'world:default');
-    if (!m || !shippedTeacherOf(m[1] as WorldPreset)) {
-      fail(`--demo runs on a built-in world with a shipped teacher (${SHIPPED_TEACHERS.map((t) => `world:${t.world}`).join(', ')}), not ${String(a.corpus)}`);
-    }
-    demoWorld = m[1] as WorldPreset;
-    a.corpus = `world:${demoWorld}`;
+    const corpus = typeof a.corpus === 'string' ? a.corpus : 'world:default';
+    const t = shippedTeacherFor(corpus);
+    if (!t) fail(`--demo runs on a corpus with a shipped teacher (${SHIPPED_TEACHERS.map((x) => x.corpus).join(', ')}), not ${corpus}`);
+    demoTeacher = t.name;
+    a.corpus = corpus;
   }
   if (typeof a.corpus !== 'string') fail('--corpus is required (e.g. --corpus world:default)\n\n' + HELP);
   const wanted = String(a.recipes).split(',').map((s) => s.trim()).filter(Boolean);
@@ -383,7 +382,7 @@ async function main(): Promise<void> {
     };
     if (typeof a.demo === 'string') {
       if (a.demo !== 'quick' && a.demo !== 'small') fail(`--demo must be quick or small, got "${a.demo}"`);
-      Object.assign(cfg, demoExperiment(a.demo, seed, { world: demoWorld }), { evalSplit: split });
+      Object.assign(cfg, demoExperiment(a.demo, seed, { teacher: demoTeacher }), { evalSplit: split });
       // Ablations of the demo: --recipes picks its recipes; the recipe flags given change them.
       if (process.argv.some((x) => x === '--recipes' || x.startsWith('--recipes='))) cfg.recipes = cfg.recipes.filter((r) => wanted.includes(r.kind));
       cfg.recipes = cfg.recipes.map(ablate);

@@ -303,7 +303,7 @@ export function createModelHandlers(openStore: () => Promise<LabStore> = () => L
           origin: 'builtin',
           info: { ...t.model, vocabSize: t.tokenizer.vocabSize, params: t.params, tokenizer: t.tokenizer.kind },
           createdAt: 0,
-          shipped: { world: `world:${t.world}`, test: t.test, bm25: t.bm25, command: t.command },
+          shipped: { corpus: t.corpus, test: t.test, bm25: t.bm25, command: t.command },
         });
       }
       for (const run of await s.listRuns()) {

@@ -68,7 +68,7 @@ export interface ModelSummary {
   /** Models downloaded from the Hugging Face Hub: where from, and the commit. */
   hub?: { endpoint: string; repo: string; revision: string; sha: string };
   /** Teachers shipped with the lab (id builtin:<name>): the world they were trained on, their test metrics, the command. */
-  shipped?: { world: string; test: { 'mrr@10': number; 'ndcg@10': number }; bm25: { 'ndcg@10': number }; command: string };
+  shipped?: { corpus: string; test: { 'mrr@10': number; 'ndcg@10': number }; bm25: { 'ndcg@10': number }; command: string };
 }
 
 /** Method name -> params, result and progress payloads. Add new methods here only. */

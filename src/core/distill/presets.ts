@@ -14,9 +14,8 @@
 // and a teacher softened to T = 2 (both sides over T, T^2-scaled) tells it which negatives are
 // close. Over three seeds (docs/results.md, ablations): response KD at T = 2 closed 45% of the
 // teacher-student gap, LEAD at tau = 2 94% (at the paper's tau = 1: 30%).
-import type { WorldPreset } from '../data/world';
 import { ConfigError } from '../errors';
-import { shippedTeacherOf, SHIPPED_TEACHERS } from '../model/shipped';
+import { shippedTeacherNamed, SHIPPED_TEACHERS } from '../model/shipped';
 import { defaultExperiment, type ExperimentConfig, type ModelSpec } from './experiment';
 import { defaultRecipe, type Recipe } from './recipes';
 
@@ -40,12 +39,12 @@ export const DEMO_SIZES: { id: DemoSize; label: string; description: string }[] 
 ];
 
 /**
- * A world's shipped teacher as a run's teacher: used as it is, never trained again (except by
- * joint LEAD, on the run's copy). Its architecture is the checkpoint's own (its config.json).
+ * A shipped teacher (core/model/shipped.ts) as a run's teacher: used as it is, never trained
+ * again (except by joint LEAD, on the run's copy). Its architecture is the checkpoint's own.
  */
-export function shippedTeacher(world: WorldPreset = 'default'): ModelSpec {
-  const t = shippedTeacherOf(world);
-  if (!t) throw new ConfigError(`the lab ships no teacher for world:${world} (it ships ${SHIPPED_TEACHERS.map((x) => `world:${x.world}`).join(', ')})`, { field: 'world' });
+export function shippedTeacher(name: string = SHIPPED_TEACHER): ModelSpec {
+  const t = shippedTeacherNamed(name);
+  if (!t) throw new ConfigError(`the lab ships no teacher "${name}" (it ships ${SHIPPED_TEACHERS.map((x) => x.name).join(', ')})`, { field: 'teacher' });
   const base = defaultExperiment().teachers[0];
   const m = t.model;
   return {
@@ -57,13 +56,13 @@ export function shippedTeacher(world: WorldPreset = 'default'): ModelSpec {
 }
 
 /**
- * Options of a demo: `steps` shortens every student's budget (tests, slow machines); `world` is
- * the built-in world whose shipped teacher it distils (the page's demo: default; the command
- * line's `--demo quick --corpus world:hard`).
+ * Options of a demo: `steps` shortens every student's budget (tests, slow machines); `teacher`
+ * names the shipped teacher it distils, on that teacher's corpus (the page's demo:
+ * world-default-de; the command line picks the one of its --corpus).
  */
 export interface DemoOptions {
   steps?: number;
-  world?: WorldPreset;
+  teacher?: string;
 }
 
 export function demoExperiment(size: DemoSize = 'quick', seed = 1, opts: DemoOptions = {}): ExperimentConfig {
@@ -95,7 +94,7 @@ export function demoExperiment(size: DemoSize = 'quick', seed = 1, opts: DemoOpt
   const studentTrain = { ...base.studentTrain, steps, batchSize, negatives: 0, lr, logEvery: 5, checkpointEvery, evalEvery: 0 };
   return {
     ...base,
-    teachers: [shippedTeacher(opts.world ?? 'default')],
+    teachers: [shippedTeacher(opts.teacher ?? SHIPPED_TEACHER)],
     student: { ...base.student, name: 'DE student (2 x 32)' },
     studentTrain,
     recipes,

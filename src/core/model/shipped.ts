@@ -1,4 +1,5 @@
-// The teachers the lab ships: one trained DE per built-in world preset, in public/teachers/<name>/
+// The teachers the lab ships: one trained DE per built-in world preset, and one for SciFact (the
+// real collection in test/data/scifact, which a user uploads through the Data tab), in public/teachers/<name>/
 // (config.json, vocab.txt, model.safetensors, Hugging Face layout), each written by the lab's own
 // command line (`command` below). A run names one as `builtin:<name>`: the page's worker fetches
 // the three files from the app's origin, the CLI reads the folder. The test-split metrics here
@@ -9,13 +10,15 @@ import type { WorldPreset } from '../data/world';
 export interface ShippedTeacher {
   /** Folder under public/teachers/ (and the id after `builtin:`). */
   name: string;
-  /** The built-in world it was trained on (and is evaluated on). */
-  world: WorldPreset;
+  /** The corpus it was trained and is evaluated on, as `npm run lab -- --corpus` names it. */
+  corpus: string;
+  /** The built-in world, when the corpus is one. */
+  world?: WorldPreset;
   /** Its architecture, as its config.json states it. */
   model: { kind: 'de'; layers: number; hidden: number; heads: number; ffn: number; maxQueryLen: number; maxPassageLen: number; maxPositions: number };
   tokenizer: { kind: 'hashed-word'; vocabSize: number };
   params: number;
-  /** On the world's test split (300 queries for default and hard, 200 for easy). */
+  /** On the corpus's test split (300 queries for world:default, world:hard and SciFact, 200 for world:easy). */
   test: { 'mrr@10': number; 'ndcg@10': number };
   /** BM25 on the same split, for scale. */
   bm25: { 'ndcg@10': number };
@@ -32,6 +35,7 @@ const command = (world: WorldPreset, chain: string, dir: string) =>
 export const SHIPPED_TEACHERS: readonly ShippedTeacher[] = [
   {
     name: 'world-default-de',
+    corpus: 'world:default',
     world: 'default',
     model: SHAPE,
     tokenizer: { kind: 'hashed-word', vocabSize: 1635 },
@@ -42,11 +46,23 @@ export const SHIPPED_TEACHERS: readonly ShippedTeacher[] = [
     // shipped: it stalled near chance); the DE half is the same as a DE-only run's.
     command: command('default', 'de,ce', 'world-default'),
   },
+  {
+    name: 'world-hard',
+    corpus: 'world:hard',
+    world: 'hard',
+    model: SHAPE,
+    tokenizer: { kind: 'hashed-word', vocabSize: 1705 },
+    params: 317_504,
+    test: { 'mrr@10': 0.8505, 'ndcg@10': 0.7499 },
+    bm25: { 'ndcg@10': 0.4578 },
+    command: command('hard', 'de', 'world-hard'),
+  },
 ];
 
-/** The shipped teacher of a world, if the lab ships one. */
-export function shippedTeacherOf(world: WorldPreset): ShippedTeacher | undefined {
-  return SHIPPED_TEACHERS.find((t) => t.world === world);
+/** The shipped teacher of a corpus as `npm run lab -- --corpus` names it (world:hard, beir:test/data/scifact), if any. */
+export function shippedTeacherFor(corpus: string): ShippedTeacher | undefined {
+  const norm = (c: string) => c.replace(/^beir:(\.\/)?/, 'beir:').replace(/\/+$/, '');
+  return SHIPPED_TEACHERS.find((t) => norm(t.corpus) === norm(corpus));
 }
 
 /** The shipped teacher named `name` (the folder), if any. */

@@ -97,7 +97,7 @@ export function ModelLibrary({ models, corpora, listError, onEvaluate, onDelete,
                   <td>
                     {m.origin === 'builtin' && m.shipped ? (
                       <span data-testid="model-shipped">
-                        shipped with the lab: trained on {m.shipped.world}, test nDCG@10 {m.shipped.test['ndcg@10'].toFixed(3)} (BM25{' '}
+                        shipped with the lab: trained on {m.shipped.corpus}, test nDCG@10 {m.shipped.test['ndcg@10'].toFixed(3)} (BM25{' '}
                         {m.shipped.bm25['ndcg@10'].toFixed(3)}), MRR@10 {m.shipped.test['mrr@10'].toFixed(3)};{' '}
                         <span className="fine">
                           trained by <code>{m.shipped.command}</code>

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateExperiment } from '../../../src/core/distill/experiment';
 import { demoExperiment, DEMO_SIZES, SHIPPED_TEACHER } from '../../../src/core/distill/presets';
+import { SHIPPED_TEACHERS } from '../../../src/core/model/shipped';
 
 const shipped = JSON.parse(readFileSync(path.resolve(__dirname, '../../../public/teachers', SHIPPED_TEACHER, 'config.json'), 'utf8')).distill_lab.config;
 
@@ -44,5 +45,23 @@ describe('demo presets', () => {
     const prod = cfg.recipes.find((r) => r.kind === 'prod')!;
     if (prod.kind !== 'prod') throw new Error('unreachable');
     expect(prod.stages[0].steps + prod.dataProgressive.steps).toBe(40);
+  });
+
+  for (const t of SHIPPED_TEACHERS) {
+    it(`quick on ${t.corpus}: distils ${t.name} as its config.json describes it`, () => {
+      const cfg = demoExperiment('quick', 1, { teacher: t.name });
+      expect(() => validateExperiment(cfg)).not.toThrow();
+      const own = JSON.parse(readFileSync(path.resolve(__dirname, '../../../public/teachers', t.name, 'config.json'), 'utf8')).distill_lab;
+      const spec = cfg.teachers[0];
+      expect(spec.pretrained).toBe(`builtin:${t.name}`);
+      for (const k of ['kind', 'layers', 'hidden', 'heads', 'ffn', 'maxQueryLen', 'maxPassageLen', 'maxPositions', 'pooling', 'similarity', 'scoreTemperature'] as const) {
+        expect([k, (spec.model as Record<string, unknown>)[k]]).toEqual([k, own.config[k]]);
+      }
+      expect([spec.tokenizer.kind, spec.tokenizer.vocabSize]).toEqual([own.tokenizer.kind, own.config.vocabSize]);
+    });
+  }
+
+  it('a teacher the lab does not ship is a named error', () => {
+    expect(() => demoExperiment('quick', 1, { teacher: 'no-such-teacher' })).toThrow(/ships no teacher "no-such-teacher"/);
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmTrainingKernels } from '../../../src/core/backend/wasmKernels';
-import { generateWorld } from '../../../src/core/data/world';
+import { loadCorpus } from '../../../src/cli/corpus';
 import { importHuggingFace } from '../../../src/core/model/hf';
 import { SHIPPED_TEACHERS } from '../../../src/core/model/shipped';
 import { evaluateModel } from '../../../src/core/retrieval/evaluate';
@@ -31,7 +31,7 @@ describe('the shipped teachers', () => {
   });
 
   for (const t of SHIPPED_TEACHERS) {
-    it(`${t.name} scores on world:${t.world} what the catalogue (and the README) states`, async () => {
+    it(`${t.name} scores on ${t.corpus} what the catalogue (and the README) states`, async () => {
       const dir = path.join(ROOT, t.name);
       const model = importHuggingFace({
         configJson: readFileSync(path.join(dir, 'config.json'), 'utf8'),
@@ -42,7 +42,8 @@ describe('the shipped teachers', () => {
         const c = model.config;
         expect({ kind: c.kind, layers: c.layers, hidden: c.hidden, heads: c.heads, ffn: c.ffn, maxQueryLen: c.maxQueryLen, maxPassageLen: c.maxPassageLen, maxPositions: c.maxPositions }).toEqual(t.model);
         expect([c.pooling, c.similarity, c.vocabSize, model.tokenizer.kind, model.numParameters]).toEqual(['mean', 'cosine', t.tokenizer.vocabSize, t.tokenizer.kind, t.params]);
-        const world = generateWorld({ preset: t.world });
+        // The corpus as the command line loads it (a folder's path is from the project root).
+        const world = (await loadCorpus(t.corpus.replace(/^(beir|msmarco|csv):/, `$1:${path.resolve(__dirname, '../../..')}/`))).corpus;
         const ev = await evaluateModel(model, world, 'test');
         expect(ev.metrics['ndcg@10']).toBeCloseTo(t.test['ndcg@10'], 4);
         expect(ev.metrics['mrr@10']).toBeCloseTo(t.test['mrr@10'], 4);
