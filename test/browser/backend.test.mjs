@@ -27,7 +27,7 @@ test('?backend=webgpu trains on WebGPU on the SwiftShader adapter, self-check pa
     assert.match(panel.adapter, /software adapter/);
     const row = await page.locator('[data-testid="backend-candidates"] tr[data-backend="webgpu"]').innerText();
     assert.match(row, /passed/);
-    assert.match(panel.reasons, /forced by the URL.*passed its self-check/);
+    assert.match(panel.reasons, /was forced \(\?backend=\w+ on the page.*passed its self-check/);
     await page.screenshot({ path: artifact('backend-webgpu.png'), fullPage: true });
     assert.deepEqual(consoleErrors, []);
   } finally {
@@ -61,7 +61,7 @@ test('a browser launched without the WebGPU flags shows the fallback and its rea
     const panel = await readPanel(page);
     assert.notEqual(panel.backend, 'webgpu');
     assert.match(panel.reasons, /webgpu unavailable: /);
-    assert.match(panel.reasons, /forced by the URL but cannot be used/);
+    assert.match(panel.reasons, /was forced \(\?backend=\w+ or --backend \w+\) but cannot be used/);
     assert.match(panel.adapter, /no WebGPU adapter/);
     await page.screenshot({ path: artifact('backend-no-webgpu.png'), fullPage: true });
   } finally {

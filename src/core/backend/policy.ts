@@ -75,8 +75,9 @@ export function chooseBackend(
   };
   if (forced) {
     const f = passing.find((c) => c.name === forced);
-    if (f) return done(forced, `${forced} was forced by the URL (?backend=${forced}) and passed its self-check`);
-    reasons.push(`${forced} was forced by the URL but cannot be used; choosing automatically instead`);
+    // Forced by the page's URL (?backend=) or the command line's --backend.
+    if (f) return done(forced, `${forced} was forced (?backend=${forced} on the page, --backend ${forced} on the command line) and passed its self-check`);
+    reasons.push(`${forced} was forced (?backend=${forced} or --backend ${forced}) but cannot be used; choosing automatically instead`);
   }
   const webgpu = passing.find((c) => c.name === 'webgpu');
   if (webgpu && adapter && !isSoftwareAdapter(adapter)) {

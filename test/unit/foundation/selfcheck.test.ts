@@ -118,7 +118,7 @@ describe('backend self-check', () => {
     const choice = chooseBackend(cands, null, 'webgl');
     expect(choice.chosen).toBe('cpu');
     expect(choice.reasons.join('\n')).toMatch(/webgl failed the self-check: gradient of emb/);
-    expect(choice.reasons.join('\n')).toMatch(/webgl was forced by the URL but cannot be used/);
+    expect(choice.reasons.join('\n')).toMatch(/webgl was forced \(\?backend=webgl or --backend webgl\) but cannot be used/);
   });
 
   it('on a hardware adapter WebGPU wins without trials; on a software one the fastest passing backend wins', () => {
