@@ -50,7 +50,11 @@ export function useModels(refreshKey: unknown) {
 
   const refresh = useCallback(async (): Promise<void> => {
     try {
-      const [list, { corpora: cs }] = await Promise.all([getEngine().call('listModels', {}), getIngestEngine().call('listCorpora', {})]);
+      // The built-in world is always there to evaluate on (stored on first use, as the Data tab does).
+      const corporaListed = getIngestEngine()
+        .call('ensureBuiltinWorld', {})
+        .then(() => getIngestEngine().call('listCorpora', {}));
+      const [list, { corpora: cs }] = await Promise.all([getEngine().call('listModels', {}), corporaListed]);
       setModels(list);
       setCorpora(cs.map((c) => ({ id: c.id, name: c.name, ...(c.counts?.judgedQueries ? { judged: c.counts.judgedQueries } : {}) })));
       setListError(null);
