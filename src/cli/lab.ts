@@ -64,7 +64,8 @@ Options
   --warmup X            fraction of steps spent warming up (default 0.1)
   --demo quick|small    run the page's one-click demo (core/distill/presets.ts) on world:default, or with
                         --corpus on another corpus with a shipped teacher (world:hard, beir:test/data/scifact:
-                        core/model/shipped.ts), distilling that teacher; of the other flags only --seeds/--seed-list/--out/--backend/--split/--quiet apply, and
+                        core/model/shipped.ts), distilling that teacher; of the other flags only --seeds,
+                        --seed-list, --out, --backend, --split, --quiet and --student-vocab/--vocab apply, and
                         for ablations --recipes and the recipe flags (--kd-form, --temperature, --lead-*,
                         --prod-lwf on|off, --prod-dp on|off: off gives its steps to the last stage)
   --save-teacher DIR    write each trained teacher as a Hugging Face checkpoint (config.json, vocab.txt,
@@ -387,6 +388,9 @@ async function main(): Promise<void> {
       if (process.argv.some((x) => x === '--recipes' || x.startsWith('--recipes='))) cfg.recipes = cfg.recipes.filter((r) => wanted.includes(r.kind));
       cfg.recipes = cfg.recipes.map(ablate);
       if (studentInit) cfg.student = { ...cfg.student, init: studentInit };
+      // The student's vocabulary (a real collection's words outnumber the world's: keep the student's no larger than its teacher's).
+      const studentVocab = num('student-vocab') ?? vocab;
+      if (studentVocab !== undefined) cfg.student = { ...cfg.student, tokenizer: { ...cfg.student.tokenizer, vocabSize: studentVocab } };
     }
     log(`\n== seed ${seed} ==`);
     let lastDraw = 0;
