@@ -136,7 +136,7 @@ export const LiveLineChart = memo(function LiveLineChart({
         </defs>
         <g className="chart-grid-lines">
           {yAxis.ticks.map((t) => (
-            <line key={t} x1={MARGIN.left} x2={MARGIN.left + w} y1={sy(t)} y2={sy(t)} className="chart-grid" />
+            <line key={t} x1={MARGIN.left} x2={MARGIN.left + w} y1={sy(t)} y2={sy(t)} className="chart-gridline" />
           ))}
         </g>
         <g className="chart-axis">
