@@ -59,7 +59,7 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
         controls={picker}
         legend={[
           ...lossLines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed })),
-          ...(lossLines.length > 0 && phase?.candidates ? [{ name: `chance, ln ${phase.candidates}`, color: 'var(--muted)', dashed: true }] : []),
+          ...(lossLines.length > 0 && phase?.candidates ? [{ name: `chance: ln ${phase.candidates}`, color: 'var(--muted)', dashed: true }] : []),
         ]}
         empty={lossLines.length === 0 ? noSteps : undefined}
         explain={
@@ -158,7 +158,7 @@ function StudentRace({ state }: { state: RunViewState }) {
       id="student-race"
       title="The student under each recipe"
       formulas={['3.1']}
-      legend={lines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed }))}
+      legend={[...lines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed })), ...guides.map((g) => ({ name: g.label, color: 'var(--muted)', dashed: true }))]}
       explain={
         <>
           The student's own contrastive NLL (3.1) in each phase, on its own step axis: the same student, from the same
