@@ -51,6 +51,8 @@ export interface PhaseView {
   latestPairs: [number, number][] | null;
   latestWeights: number[] | null;
   lastCheckpoint: number | null;
+  /** Candidates per query of the student's NLL at the latest step that said (StepEvent.candidates): chance is ln of it. */
+  candidates: number | null;
 }
 
 export interface EvalPoint {
@@ -111,7 +113,7 @@ function newPhase(id: string, title: string, totalSteps: number, offset: number)
   return {
     id, title, totalSteps, offset, lastStep: 0,
     losses: {}, lr: emptySeries(), trainAcc: {}, gradNorm: emptySeries(), lwfDrift: emptySeries(), layerWeights: {},
-    latestPairs: null, latestWeights: null, lastCheckpoint: null,
+    latestPairs: null, latestWeights: null, lastCheckpoint: null, candidates: null,
   };
 }
 
@@ -158,6 +160,7 @@ function onStep(s0: RunViewState, e: StepEvent): RunViewState {
         layerWeights,
         latestPairs: e.layerPairs ?? p.latestPairs,
         latestWeights: e.layerPairs ? (e.layerWeights ?? null) : p.latestWeights,
+        candidates: e.candidates !== undefined && e.candidates >= 2 ? e.candidates : p.candidates,
       };
     }),
     currentPhase: e.phase,

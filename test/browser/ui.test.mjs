@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { artifact, launch, openPage, showView as showViewIn, endTour } from './harness.mjs';
+import { chartTextContrast, failingText } from './contrast.mjs';
 
 const PAGE = '/test/browser/pages/views.html';
 const fixture = JSON.parse(readFileSync(new URL('./pages/fixture-events.json', import.meta.url), 'utf8'));
@@ -221,6 +222,83 @@ test('views on fixture events: charts, heatmap, exports, keyboard, forms, tour; 
     await page.getByTestId('stage-timeline').waitFor({ timeout: TIMEOUT });
     await page.screenshot({ path: artifact('ui-run-dark.png'), fullPage: true });
 
+    assert.deepEqual(consoleErrors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('charts read: text at AA contrast, the chance line on loss charts, a colour bar that tells cells apart, "at chance" notes', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, consoleErrors } = await openPage(browser, `${PAGE}?run=lead`);
+    await page.getByTestId('fixture-banner').waitFor({ timeout: TIMEOUT });
+    await endTour(page);
+    await showView(page, 'run');
+    const guides = (id) => page.locator(`[data-testid="chart-${id}"] [data-testid="chart-guide"]`);
+    await page.locator('[data-testid="heatmap-cell"]').first().waitFor({ timeout: TIMEOUT });
+    await page.locator('[data-testid="chart-distributions"] .dist-bar').first().waitFor({ timeout: TIMEOUT });
+    await page.locator('[data-testid="chart-student-race"] path.live-curve').first().waitFor({ timeout: TIMEOUT });
+
+    // Every tick, title and cell number, light and dark: 4.5:1 or more, filled, not outlined.
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const rows = await chartTextContrast(page);
+      assert.ok(rows.filter((r) => r.cls.includes('chart-tick')).length > 30, `tick labels measured (${rows.length} texts)`);
+      assert.ok(rows.filter((r) => r.onShape).length >= 18, 'heatmap numbers measured on their cells');
+      assert.deepEqual(failingText(rows), [], `chart text below WCAG AA (${scheme})`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Chance: ln N for the N candidates the steps report (fixture: 16 queries x 2 passages in-batch).
+    const lead = fixture.lead.events.filter((e) => e.type === 'step' && e.phase === 'lead').at(-1);
+    const lnN = Math.log(lead.candidates);
+    assert.equal(await guides('losses').count(), 1, 'one chance line on the loss chart');
+    assert.equal(await guides('losses').locator('.chart-guide-label').textContent(), `chance: ln ${lead.candidates} = ${lnN.toFixed(2)}`);
+    assert.equal(Number(await guides('losses').getAttribute('data-y')), lnN);
+    assert.equal(await guides('student-race').count(), 1, 'and on the student race');
+    // Drawn at ln N on the chart's own scale: between the y ticks around it.
+    const at = await page.evaluate(() => {
+      const chart = document.querySelector('[data-testid="chart-losses"] svg.live-chart-svg');
+      const line = chart.querySelector('.chart-guide-line');
+      const ticks = [...chart.querySelectorAll('.chart-axis text.chart-tick[text-anchor="end"]')].map((t) => ({ v: Number(t.textContent), y: Number(t.getAttribute('y')) }));
+      return { y: Number(line.getAttribute('y1')), ticks };
+    });
+    const below = at.ticks.filter((t) => t.v <= lnN).sort((a, b) => b.v - a.v)[0];
+    const above = at.ticks.filter((t) => t.v >= lnN).sort((a, b) => a.v - b.v)[0];
+    assert.ok(below && above, `ticks on both sides of ln N: ${JSON.stringify(at.ticks)}`);
+    assert.ok(at.y <= below.y && at.y >= above.y, `the line at y ${at.y} lies between ${below.v} (y ${below.y}) and ${above.v} (y ${above.y})`);
+    assert.match(await page.getByTestId('chart-losses').locator('.explain').textContent(), /chance for the NLL.*ln N/s, 'the explanation names the line');
+    // A trained model is not at chance: no note.
+    assert.equal(await page.getByTestId('heatmap-at-chance').count(), 0);
+    assert.equal(await page.getByTestId('dist-at-chance').count(), 0);
+
+    // PROD: the CE stage's group of 8 has its own chance line.
+    await page.getByTestId('fixture-run').selectOption('prod');
+    await page.getByTestId('stage-timeline').waitFor({ timeout: TIMEOUT });
+    await page.getByTestId('chart-losses').getByTestId('phase-picker').selectOption('prod:stage2');
+    await guides('losses').first().waitFor({ timeout: TIMEOUT });
+    assert.equal(await guides('losses').locator('.chart-guide-label').textContent(), 'chance: ln 8 = 2.08');
+
+    // A collapsed student: KL under 0.0005 everywhere. The colour bar and the cells read apart,
+    // and both layer views say the student is at chance.
+    await page.getByTestId('fixture-run').selectOption('collapsed');
+    const cells = page.locator('[data-testid="heatmap-value"]');
+    await cells.first().waitFor({ timeout: TIMEOUT });
+    const kl = fixture.collapsed.events.find((e) => e.type === 'layerKL').kl;
+    assert.ok(Math.max(...kl.flat()) < 0.0005, 'the fixture is the case three decimals cannot show');
+    const legend = await page.locator('[data-testid="heatmap-legend-label"]').allTextContents();
+    assert.equal(legend.length, 3);
+    assert.equal(new Set(legend).size, 3, `colour bar labels differ: ${legend.join(' / ')}`);
+    assert.ok(legend.slice(1).every((l) => Number(l) > 0), `non-zero ends read as non-zero: ${legend.join(' / ')}`);
+    const shown = await cells.allTextContents();
+    assert.equal(new Set(shown).size, new Set(kl.flat()).size, `one label per distinct value: ${[...new Set(shown)].join(', ')}`);
+    for (const [i, label] of shown.entries()) assert.ok(Math.abs(Number(label) - kl.flat()[i]) <= 0.05 * kl.flat()[i], `cell ${i}: "${label}" reads ${kl.flat()[i]}`);
+    assert.match(await page.getByTestId('heatmap-at-chance').innerText(), /At chance: student layers 1, 2, 3 give every candidate the same score in all 6 queries/);
+    assert.match(await page.getByTestId('dist-at-chance').innerText(), /At chance: the student layer \d shown gives every one of the 8 candidates the same score.*1\/8 = 0\.125.*Student layers at chance here: all 3\./s);
+    assert.equal(await guides('losses').locator('.chart-guide-label').textContent(), `chance: ln 32 = ${Math.log(32).toFixed(2)}`);
+    assert.deepEqual(failingText(await chartTextContrast(page)), [], 'collapsed run: chart text at AA');
+    await page.screenshot({ path: artifact('ui-run-collapsed.png'), fullPage: true });
     assert.deepEqual(consoleErrors, []);
   } finally {
     await browser.close();

@@ -40,6 +40,12 @@ export interface StepEvent {
   layerWeights?: number[];
   /** PROD: KL between the student and its stage-start copy (the LwF drift). */
   lwfDrift?: number;
+  /**
+   * Candidates per query row of the score matrix the student's NLL (3.1) runs on: P = B * G
+   * in-batch, G for a group matrix (section 2). ln of it is the NLL of a model that scores
+   * every candidate alike (chance). Absent in runs recorded before it was reported.
+   */
+  candidates?: number;
 }
 
 export interface EvalEvent {

@@ -339,6 +339,7 @@ export class PhaseTrainer {
           if (values[k + 1]) trainAcc.teacher = values[k + 1]![0];
           const ev: TrainEvent = {
             type: 'step', phase: this.spec.id, step, totalSteps: settings.steps, lr, losses, trainAcc, gradNorm: values[k + 2]![0],
+            candidates: outputs.candidates,
           };
           if (pairs) {
             ev.layerPairs = pairs.student.map((sl, j) => [sl, pairs.teacher[j]] as [number, number]);

@@ -19,6 +19,7 @@ import { dataRanges, stepAxis, valueAxis } from './ticks';
 import { useWidth } from './useWidth';
 
 const MARGIN = { top: 10, right: 16, bottom: 36, left: 64 };
+const NO_GUIDES: NonNullable<SeriesChartProps['guides']> = [];
 
 /** The point of `pts` (sorted by x) nearest to x. */
 function nearest(pts: readonly SeriesPoint[], x: number): SeriesPoint | null {
@@ -43,6 +44,7 @@ export const LiveLineChart = memo(function LiveLineChart({
   yDomain,
   yTickFormat = fmtNum,
   description,
+  guides = NO_GUIDES,
 }: SeriesChartProps) {
   const { ref, width } = useWidth(560);
   const clipId = useId();
@@ -52,7 +54,10 @@ export const LiveLineChart = memo(function LiveLineChart({
   const geo = useMemo(() => {
     const r = dataRanges(lines, envelope);
     const xAxis = stepAxis(r.x0, r.x1);
-    const yAxis = valueAxis(r.y0, r.y1, yDomain);
+    // Guides (the loss at chance) stay in view: the value range widens to them once there is data.
+    let [y0, y1] = [r.y0, r.y1];
+    if (Number.isFinite(y0)) for (const g of guides) [y0, y1] = [Math.min(y0, g.y), Math.max(y1, g.y)];
+    const yAxis = valueAxis(y0, y1, yDomain);
     const w = Math.max(10, width - MARGIN.left - MARGIN.right);
     const h = Math.max(10, height - MARGIN.top - MARGIN.bottom);
     const [dx0, dx1] = xAxis.domain;
@@ -74,7 +79,7 @@ export const LiveLineChart = memo(function LiveLineChart({
     // The x positions the keyboard steps through: those of the longest series.
     const longest = lines.reduce<readonly SeriesPoint[]>((a, l) => (l.series.points.length > a.length ? l.series.points : a), []);
     return { xAxis, yAxis, w, h, sx, sy, paths, stops: longest.map((p) => p.x), x0: dx0, x1: dx1 };
-  }, [lines, envelope, yDomain, width, height]);
+  }, [lines, envelope, yDomain, width, height, guides]);
 
   const { xAxis, yAxis, w, h, sx, sy, paths } = geo;
   const hover =
@@ -131,7 +136,7 @@ export const LiveLineChart = memo(function LiveLineChart({
         </defs>
         <g className="chart-grid-lines">
           {yAxis.ticks.map((t) => (
-            <line key={t} x1={MARGIN.left} x2={MARGIN.left + w} y1={sy(t)} y2={sy(t)} className="chart-grid" />
+            <line key={t} x1={MARGIN.left} x2={MARGIN.left + w} y1={sy(t)} y2={sy(t)} className="chart-gridline" />
           ))}
         </g>
         <g className="chart-axis">
@@ -182,6 +187,15 @@ export const LiveLineChart = memo(function LiveLineChart({
               : null,
           )}
         </g>
+        {guides.map((g) => (
+          <g key={`guide-${g.y}-${g.label}`} className="chart-guide" data-testid="chart-guide" data-y={g.y}>
+            {g.title && <title>{g.title}</title>}
+            <line x1={MARGIN.left} x2={MARGIN.left + w} y1={sy(g.y)} y2={sy(g.y)} className="chart-guide-line" strokeDasharray="8 4" strokeWidth={1.5} />
+            <text x={MARGIN.left + w - 4} y={sy(g.y) - 5} textAnchor="end" fontSize={11} className="chart-guide-label">
+              {g.label}
+            </text>
+          </g>
+        ))}
         {markers.map((m) => (
           <g key={`${m.x}-${m.label}`} className="chart-marker" data-marker={m.label}>
             {m.title && <title>{m.title}</title>}

@@ -38,6 +38,15 @@ export interface SeriesChartProps {
   yTickFormat?: (v: number) => string;
   /** Accessible summary of the chart. */
   description: string;
+  /** Horizontal reference lines with a label (the loss at chance); the y axis is widened to show them. */
+  guides?: ChartGuide[];
+}
+
+export interface ChartGuide {
+  y: number;
+  label: string;
+  /** Longer text shown on hover. */
+  title?: string;
 }
 
 const sameLine = (a: ChartLine, b: ChartLine) =>
@@ -58,7 +67,9 @@ export function sameChartProps(a: SeriesChartProps, b: SeriesChartProps): boolea
     a.description === b.description &&
     (a.yDomain === b.yDomain || (!!a.yDomain && !!b.yDomain && a.yDomain[0] === b.yDomain[0] && a.yDomain[1] === b.yDomain[1])) &&
     ma.length === mb.length &&
-    ma.every((m, i) => m.x === mb[i].x && m.label === mb[i].label && m.color === mb[i].color && m.title === mb[i].title)
+    ma.every((m, i) => m.x === mb[i].x && m.label === mb[i].label && m.color === mb[i].color && m.title === mb[i].title) &&
+    (a.guides ?? []).length === (b.guides ?? []).length &&
+    (a.guides ?? []).every((g, i) => g.y === b.guides![i].y && g.label === b.guides![i].label && g.title === b.guides![i].title)
   );
 }
 

@@ -4,8 +4,9 @@ import { ChartFrame } from '../chart/ChartFrame';
 import { ROLE_COLOR } from '../chart/palette';
 import { useStaggered } from '../chart/stagger';
 import { SelectField } from '../controls';
-import { fmt3, truncate } from '../format';
+import { fmt3, fmtNum, truncate } from '../format';
 import type { RunViewState } from '../runState';
+import { isUniform, layersAtChance } from './chance';
 import { klDivergence, layerName, pairName } from './lead';
 
 const explain = (
@@ -16,6 +17,8 @@ const explain = (
     the KL between exactly these two distributions, averaged over the batch and weighted by lambda_j (3.4). The relevant
     candidate is starred and its bars outlined: a good layer puts its tallest bar there. Step through the selected layer pairs to see
     which student layers already agree with their teacher layer, and compare with the final layers (the response KD, 3.2).
+    A layer whose bars are all the same height (1/N each) gives every candidate the same score: it is at chance and ranks
+    nothing, as a collapsed encoder does; a note under the chart names such layers.
   </>
 );
 
@@ -69,7 +72,7 @@ const DistributionBars = memo(function DistributionBars({ d, s, t }: { d: Distri
         </text>
         {PROBABILITY_TICKS.map((v) => (
           <g key={v}>
-            <line x1={BAR_MARGIN.left} x2={BAR_MARGIN.left + w} y1={y(v)} y2={y(v)} className="chart-grid" />
+            <line x1={BAR_MARGIN.left} x2={BAR_MARGIN.left + w} y1={y(v)} y2={y(v)} className="chart-gridline" />
             <text x={BAR_MARGIN.left - 6} y={y(v)} dy={4} textAnchor="end" fontSize={11} className="chart-tick">
               {v.toFixed(1)}
             </text>
@@ -142,6 +145,11 @@ export function DistributionExplorer({ state }: { state: RunViewState }) {
 
   const data = barData(d, s, t);
   const kl = klDivergence(d.teacher[t] ?? [], d.student[s] ?? []);
+  const N = d.candidates.length;
+  const studentFlat = layersAtChance([d.student]);
+  const teacherFlat = layersAtChance([d.teacher]);
+  const shownFlat = [isUniform(d.teacher[t]) ? `teacher layer ${layerName(t)}` : '', isUniform(d.student[s]) ? `student layer ${layerName(s)}` : ''].filter(Boolean);
+  const layerList = (ls: number[], of: number) => (ls.length === of ? `all ${of}` : ls.map(layerName).join(', '));
   const isSelected = selected.some(([a, b]) => a === s && b === t);
   const pairIndex = pairs.findIndex(([a, b]) => a === s && b === t);
   const step = (dir: number) => {
@@ -191,8 +199,17 @@ export function DistributionExplorer({ state }: { state: RunViewState }) {
           <p>
             <strong>{d.query}</strong> (query {d.qid}, step {d.step} of {d.phase}). Showing {pairName([s, t])}
             {isSelected ? ', a pair LEAD selected at the latest step' : s === Ls - 1 && t === Lt - 1 ? ', the final layers' : ''}. τ = {d.tau}.
-            KL(teacher ‖ student) for this query: <strong data-testid="dist-kl">{fmt3(kl)}</strong>.
+            KL(teacher ‖ student) for this query: <strong data-testid="dist-kl">{kl > 0 && kl < 0.001 ? fmtNum(kl) : fmt3(kl)}</strong>.
           </p>
+          {(studentFlat.length > 0 || teacherFlat.length > 0) && (
+            <p className="chance-note" role="note" data-testid="dist-at-chance">
+              <strong>At chance:</strong> {shownFlat.length > 0 ? `the ${shownFlat.join(' and the ')} shown ${shownFlat.length === 1 ? 'gives' : 'give'}` : 'some layers give'}{' '}
+              every one of the {N} candidates the same score, so the softmax is uniform (1/{N} = {fmt3(1 / N)} each) and ranks nothing:
+              what a collapsed encoder does.
+              {studentFlat.length > 0 ? ` Student layers at chance here: ${layerList(studentFlat, Ls)}.` : ''}
+              {teacherFlat.length > 0 ? ` Teacher layers at chance here: ${layerList(teacherFlat, Lt)}.` : ''}
+            </p>
+          )}
           <table className="data-table compact">
             <caption>Candidates of this query</caption>
             <thead>

@@ -1,8 +1,8 @@
 import { memo } from 'react';
 import { ChartFrame } from '../chart/ChartFrame';
-import { textOn, viridis } from '../chart/colorScale';
-import { fmt3, fmtNum } from '../format';
+import { distinctFormatter, textOn, viridis } from '../chart/colorScale';
 import type { RunViewState } from '../runState';
+import { layersAtChance } from './chance';
 import { layerName } from './lead';
 
 const explain = (
@@ -11,7 +11,10 @@ const explain = (
     batch's passages is from teacher layer b's, for every teacher layer (rows) and student layer (columns), as in the LEAD
     layer loss (3.4). Darker is closer. Outlined cells are the pairs LEAD trains on at this step (random selection, re-sampled
     every few steps, paired in order, section 4). Early layers usually sit far from everything; as distillation proceeds the
-    trained pairs (and their neighbours) darken.
+    trained pairs (and their neighbours) darken. The numbers take as many digits as it needs to tell the cells apart (KL
+    early in a run can be well under 0.001). When a model's layers give every candidate the same score (a collapsed encoder)
+    a note under the map says so: such a layer's distribution is uniform, "at chance", and its KL to a teacher layer only
+    measures how far that teacher layer is from uniform.
   </>
 );
 
@@ -34,8 +37,22 @@ export const KLHeatmap = memo(function KLHeatmap({ state }: { state: RunViewStat
   let max = 0;
   for (const row of ev.kl) for (const v of row) if (Number.isFinite(v) && v > max) max = v;
   const norm = (v: number) => (max > 0 ? v / max : 0);
+  // Labels with as many digits as the values need to read apart (KL early in a run, or between
+  // collapsed layers, can be well under 0.001 everywhere).
+  const legendValues = [0, max / 2, max];
+  const cellLabel = distinctFormatter([...ev.kl.flat(), ...legendValues]);
+  const legendLabel = cellLabel;
   // selected holds (student layer, teacher layer) pairs, as StepEvent.layerPairs does.
   const isSelected = (t: number, s: number) => ev.selected.some(([a, b]) => a === s && b === t);
+  // Layers at chance: uniform distributions in every query sampled at the phase's latest step.
+  const sampled = Object.values(state.distributions).filter((d) => d.phase === ev.phase);
+  const lastStep = Math.max(-Infinity, ...sampled.map((d) => d.step));
+  const latest = sampled.filter((d) => d.step === lastStep);
+  const studentAtChance = layersAtChance(latest.map((d) => d.student));
+  const teacherAtChance = layersAtChance(latest.map((d) => d.teacher));
+  const flat = ev.kl.flat().filter((v) => Number.isFinite(v));
+  const allEqual = flat.length > 1 && flat.every((v) => v === flat[0]);
+  const layers = (ls: number[]) => `layer${ls.length === 1 ? '' : 's'} ${ls.map(layerName).join(', ')}`;
   const gridW = Ls * CELL;
   const gridH = Lt * CELL;
   const legendX = LEFT + gridW + 28;
@@ -50,9 +67,27 @@ export const KLHeatmap = memo(function KLHeatmap({ state }: { state: RunViewStat
       formulas={['3.4', '4']}
       explain={explain}
       caption={
-        <p>
-          Step {ev.step} of {ev.phase}: {Lt} teacher layers × {Ls} student layers; {ev.selected.length} selected pair{ev.selected.length === 1 ? '' : 's'}. Largest KL {fmt3(max)}.
-        </p>
+        <>
+          <p>
+          Step {ev.step} of {ev.phase}: {Lt} teacher layers × {Ls} student layers; {ev.selected.length} selected pair{ev.selected.length === 1 ? '' : 's'}. Largest KL {cellLabel(max)}.
+          </p>
+          {(studentAtChance.length > 0 || teacherAtChance.length > 0) && (
+            <p className="chance-note" role="note" data-testid="heatmap-at-chance">
+              <strong>At chance:</strong>{' '}
+              {[studentAtChance.length > 0 ? `student ${layers(studentAtChance)}` : '', teacherAtChance.length > 0 ? `teacher ${layers(teacherAtChance)}` : '']
+                .filter(Boolean)
+                .join(' and ')}{' '}
+              give every candidate the same score in all {latest.length} quer{latest.length === 1 ? 'y' : 'ies'} sampled at step {lastStep}: a uniform
+              distribution, which ranks nothing (a collapsed encoder). KL to a uniform layer is only how far the other side is from
+              uniform (ln N minus its entropy), not agreement.
+            </p>
+          )}
+          {allEqual && (
+            <p className="chance-note" role="note" data-testid="heatmap-all-equal">
+              Every cell holds the same KL ({cellLabel(flat[0])}): the map has nothing to tell apart at this step.
+            </p>
+          )}
+        </>
       }
     >
       <div className="heatmap-scroll">
@@ -90,10 +125,10 @@ export const KLHeatmap = memo(function KLHeatmap({ state }: { state: RunViewStat
                   data-teacher={t}
                   data-student={s}
                 >
-                  <title>{`teacher layer ${layerName(t)}, student layer ${layerName(s)}: KL ${fmt3(v)}`}</title>
+                  <title>{`teacher layer ${layerName(t)}, student layer ${layerName(s)}: KL ${cellLabel(v)}`}</title>
                 </rect>
-                <text x={LEFT + s * CELL + CELL / 2 - 1} y={TOP + t * CELL + CELL / 2 + 3} textAnchor="middle" fontSize={11} fill={textOn(norm(v))}>
-                  {fmtNum(Number(v.toFixed(2)))}
+                <text x={LEFT + s * CELL + CELL / 2 - 1} y={TOP + t * CELL + CELL / 2 + 3} textAnchor="middle" fontSize={11} fill={textOn(norm(v))} className="heatmap-value" data-testid="heatmap-value">
+                  {cellLabel(v)}
                 </text>
               </g>
             )),
@@ -128,9 +163,9 @@ export const KLHeatmap = memo(function KLHeatmap({ state }: { state: RunViewStat
             </linearGradient>
           </defs>
           <rect x={legendX} y={TOP} width={LEGEND_W} height={gridH} fill={`url(#${gradientId})`} />
-          {[0, 0.5, 1].map((f) => (
-            <text key={f} x={legendX + LEGEND_W + 6} y={TOP + gridH - f * gridH + 4} className="tick">
-              {fmt3(f * max)}
+          {legendValues.map((v, i) => (
+            <text key={i} x={legendX + LEGEND_W + 6} y={TOP + gridH - (i / 2) * gridH + 4} className="tick" data-testid="heatmap-legend-label">
+              {legendLabel(v)}
             </text>
           ))}
           <text x={legendX} y={TOP + gridH + 18} className="tick">
@@ -162,7 +197,7 @@ export const KLHeatmap = memo(function KLHeatmap({ state }: { state: RunViewStat
                 <th scope="row">{layerName(t)}</th>
                 {row.map((v, s) => (
                   <td key={s} className={isSelected(t, s) ? 'selected-cell' : undefined}>
-                    {fmt3(v)}
+                    {cellLabel(v)}
                     {isSelected(t, s) ? ' (selected)' : ''}
                   </td>
                 ))}
@@ -173,4 +208,4 @@ export const KLHeatmap = memo(function KLHeatmap({ state }: { state: RunViewStat
       </details>
     </ChartFrame>
   );
-}, (a, b) => a.state.layerKL === b.state.layerKL);
+}, (a, b) => a.state.layerKL === b.state.layerKL && a.state.distributions === b.state.distributions);

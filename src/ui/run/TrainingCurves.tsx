@@ -7,6 +7,7 @@ import type { ChartLine } from '../chart/SeriesChart';
 import { SelectField } from '../controls';
 import { fmtLr } from '../format';
 import { evalKey, METRIC_KEYS, type MetricKey, type RunViewState } from '../runState';
+import { chanceGuides } from './chance';
 import { healthMarkers } from './HealthBanner';
 import { lossLabel, shortPhase, sortLossNames } from './lossNames';
 
@@ -56,7 +57,10 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
         title="Loss terms"
         formulas={['3.1', '3.2', '3.3', '3.4', '3.5', '3.6']}
         controls={picker}
-        legend={lossLines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed }))}
+        legend={[
+          ...lossLines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed })),
+          ...(lossLines.length > 0 && phase?.candidates ? [{ name: `chance: ln ${phase.candidates}`, color: 'var(--muted)', dashed: true }] : []),
+        ]}
         empty={lossLines.length === 0 ? noSteps : undefined}
         explain={
           <>
@@ -67,6 +71,10 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
             is the total the optimiser minimises. Once a run is long, each point is the mean of several steps and the shaded
             band their min..max. Coloured markers show where the trainer's health check named a collapse, a divergence (after
             which it went back to the last healthy state at half the learning rate) or a stall; the banner above explains each.
+            The dashed horizontal line is chance for the NLL: a model that scores all N candidates of a query alike (N = the
+            batch's passages for in-batch negatives, B × (1 + negatives); the query's own group against a cross-encoder) puts
+            1/N on the positive, a loss of ln N. The NLL starts near it and should fall below; one that stays on it has
+            learned nothing (the KD terms are KL divergences, with no such line).
           </>
         }
       >
@@ -75,7 +83,8 @@ export function TrainingCurves({ state }: { state: RunViewState }) {
           xLabel="step"
           yLabel="loss"
           markers={healthMarkers(state, phase?.id ?? null)}
-          description={`Loss terms of ${phase?.title ?? 'the phase'} by step`}
+          guides={chanceGuides([phase?.candidates])}
+          description={`Loss terms of ${phase?.title ?? 'the phase'} by step${phase?.candidates ? `; chance (ln ${phase.candidates}) drawn as a dashed line` : ''}`}
         />
       </ChartFrame>
 
@@ -143,23 +152,25 @@ function StudentRace({ state }: { state: RunViewState }) {
     .filter((x) => x.series !== undefined)
     .map(({ p, series }, i) => ({ key: p.id, name: p.title, series: series!, color: isAlone(p.id) ? 'var(--fg)' : seriesColor(i), dashed: isAlone(p.id) }));
   if (lines.length < 2) return null;
+  const guides = chanceGuides(state.phaseOrder.filter((id) => !id.startsWith('teacher')).map((id) => state.phases[id].candidates));
   return (
     <ChartFrame
       id="student-race"
       title="The student under each recipe"
       formulas={['3.1']}
-      legend={lines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed }))}
+      legend={[...lines.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed })), ...guides.map((g) => ({ name: g.label, color: 'var(--muted)', dashed: true }))]}
       explain={
         <>
           The student's own contrastive NLL (3.1) in each phase, on its own step axis: the same student, from the same
           initial weights, on the same batches, alone (dashed) and with each teacher signal. A distilled student minimises more
           than this term (matching the teacher pulls its scores toward the teacher's), so its curve can sit above the student
           alone's while it ranks better: read the slopes here, and the held-out test metrics in the table at the end. PROD's
-          stages each start at step 1.
+          stages each start at step 1. The dashed horizontal line is chance, ln N for N candidates per query: the NLL of a
+          student that scores them all alike.
         </>
       }
     >
-      <LiveLineChart lines={lines} xLabel="step" yLabel="student NLL" description="The student's contrastive NLL by step under each recipe" />
+      <LiveLineChart lines={lines} xLabel="step" yLabel="student NLL" guides={guides} description="The student's contrastive NLL by step under each recipe" />
     </ChartFrame>
   );
 }

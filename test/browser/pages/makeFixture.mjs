@@ -18,6 +18,12 @@ function rng(seed) {
 }
 const r4 = (x) => Math.round(x * 1e4) / 1e4;
 const r6 = (x) => Number(x.toPrecision(6));
+const softmax6 = (xs) => {
+  const m = Math.max(...xs);
+  const e = xs.map((x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => r6(x / s));
+};
 const softmax = (xs) => {
   const m = Math.max(...xs);
   const e = xs.map((x) => Math.exp(x - m));
@@ -55,12 +61,17 @@ const QUERIES = [
 ];
 
 /** Contrastive training of one model alone. */
+// Candidates per query of the student's NLL (StepEvent.candidates): 16 queries x (1 positive + 1
+// hard negative) in-batch for the DE phases, a cross-encoder's group of 8 in PROD's CE stages.
+const IN_BATCH = 32;
+const CE_GROUP = 8;
+
 function contrastivePhase(ev, rand, { phase, title, role, steps, start, end, evalBase, evalGain }) {
   ev.push({ type: 'phase', phase, title, totalSteps: steps });
   for (let s = 5; s <= steps; s += 5) {
     const f = s / steps;
     const nll = start * Math.exp(-2.2 * f) + end + (rand() - 0.5) * 0.08;
-    ev.push({ type: 'step', phase, step: s, totalSteps: steps, lr: lrAt(s, steps, 5e-4), losses: { total: r4(nll), nll: r4(nll) }, trainAcc: { [role]: r4(Math.min(1, 0.2 + 0.7 * f + (rand() - 0.5) * 0.1)) }, gradNorm: r4(2.5 * Math.exp(-f) + rand() * 0.3) });
+    ev.push({ type: 'step', phase, step: s, totalSteps: steps, lr: lrAt(s, steps, 5e-4), losses: { total: r4(nll), nll: r4(nll) }, trainAcc: { [role]: r4(Math.min(1, 0.2 + 0.7 * f + (rand() - 0.5) * 0.1)) }, gradNorm: r4(2.5 * Math.exp(-f) + rand() * 0.3), candidates: IN_BATCH });
     if (s % 50 === 0) ev.push({ type: 'eval', phase, step: s, role, split: 'dev', metrics: metrics(evalBase + evalGain * (1 - Math.exp(-3 * f)), rand) });
     if (s % 100 === 0) ev.push({ type: 'checkpoint', phase, step: s });
   }
@@ -97,7 +108,7 @@ function leadRun() {
       losses: { total: r4(nll + response + layer + teacherNll), nll: r4(nll), response: r4(response), layer: r4(layer), teacher_nll: r4(teacherNll) },
       trainAcc: { student: r4(Math.min(1, 0.55 + 0.35 * f + (rand() - 0.5) * 0.08)), teacher: r4(Math.min(1, 0.86 + 0.05 * f + (rand() - 0.5) * 0.04)) },
       gradNorm: r4(1.5 * Math.exp(-f) + rand() * 0.2),
-      layerPairs: pairs, layerWeights: weights,
+      layerPairs: pairs, layerWeights: weights, candidates: IN_BATCH,
     });
     if (s % 50 === 0) {
       ev.push({ type: 'eval', phase, step: s, role: 'student', split: 'dev', metrics: metrics(0.37 + 0.1 * (1 - Math.exp(-3 * f)), rand) });
@@ -168,7 +179,7 @@ function prodRun() {
         losses.lwf = r4(16 * drift);
       }
       losses.total = r4(0.1 * nll + 0.9 * kd + (losses.lwf ?? 0));
-      const e = { type: 'step', phase: st.id, step: s, totalSteps: st.steps, lr: lrAt(s, st.steps, st.id === 'prod:dp' ? 1e-4 : 5e-4), losses, trainAcc: { student: r4(0.5 + 0.3 * f + 0.05 * k), teacher: r4(0.9) } };
+      const e = { type: 'step', phase: st.id, step: s, totalSteps: st.steps, lr: lrAt(s, st.steps, st.id === 'prod:dp' ? 1e-4 : 5e-4), losses, trainAcc: { student: r4(0.5 + 0.3 * f + 0.05 * k), teacher: r4(0.9) }, candidates: st.teacher.startsWith('CE') ? CE_GROUP : IN_BATCH };
       if (drift !== undefined) e.lwfDrift = r4(drift);
       ev.push(e);
       if (s % 50 === 0) ev.push({ type: 'eval', phase: st.id, step: s, role: 'student', split: 'dev', metrics: metrics(st.base - 0.03 + 0.04 * f, rand) });
@@ -190,6 +201,55 @@ function prodRun() {
   return ev;
 }
 
+/**
+ * A LEAD run whose student has collapsed: every student layer scores all candidates alike, so
+ * its NLL sits at chance (ln 32) and its layer distributions are uniform; the teacher is barely
+ * trained (its layers near uniform too), so every layer KL is under 0.0005 while the cells differ.
+ * No random draws: the other runs are unchanged.
+ */
+function collapsedRun() {
+  const ev = [];
+  const Lt = 6;
+  const Ls = 3;
+  const N = 8;
+  const phase = 'lead';
+  const steps = 60;
+  const chance = Math.log(IN_BATCH);
+  ev.push({ type: 'phase', phase, title: 'LEAD: distil the teacher into the student (collapsed student)', totalSteps: steps });
+  const pairs = [[0, 2], [2, 5]];
+  for (let s = 5; s <= steps; s += 5) {
+    const nll = chance - 0.0004 * Math.cos(s);
+    const response = 0.0009 + 0.0001 * Math.sin(s);
+    const layer = 0.0004 + 0.0001 * Math.cos(s / 2);
+    ev.push({
+      type: 'step', phase, step: s, totalSteps: steps, lr: lrAt(s, steps, 5e-4),
+      losses: { total: r6(nll + response + layer), nll: r6(nll), response: r6(response), layer: r6(layer) },
+      trainAcc: { student: r4(1 / IN_BATCH), teacher: r4(0.08) }, gradNorm: r6(1e-6), layerPairs: pairs, layerWeights: [0.5, 0.5], candidates: IN_BATCH,
+    });
+  }
+  ev.push({
+    type: 'health', phase, step: 30, kind: 'collapse', title: `NLL ${chance.toFixed(2)} within 2% of ln ${IN_BATCH} = ${chance.toFixed(2)} for 6 logged steps`,
+    explanation: `The model gives every candidate (almost) the same score: its loss sits at ln ${IN_BATCH} = ${chance.toFixed(2)}, the loss of a blind guess among ${IN_BATCH} candidates. Try a lower learning rate or a longer warm-up.`,
+    numbers: { nll: r6(chance), lnN: r6(chance), candidates: IN_BATCH, logSteps: 6 },
+  });
+  const uniform = Array.from({ length: N }, () => r6(1 / N));
+  const dists = QUERIES.map(([qid, query], qi) => {
+    const noise = Array.from({ length: N }, (_, i) => ((i * 7 + qi * 3) % N) / (N - 1) * 1.5);
+    // Teacher layer t: softmax(a_t * noise), a_t small: near uniform, a little sharper with depth.
+    const teacher = Array.from({ length: Lt }, (_, t) => softmax6(noise.map((n) => n * (0.025 + 0.0075 * t))));
+    const student = Array.from({ length: Ls }, () => uniform);
+    const cand = Array.from({ length: N }, (_, i) => ({ docId: `${qid}-d${i}`, title: i === 0 ? `Passage answering “${query}”` : `Distractor passage ${i + 1} about a similar entity`, relevant: i === 0 }));
+    return { type: 'distribution', phase, step: steps, qid, query, candidates: cand, teacher, student, tau: 1 };
+  });
+  const kl = (p, q) => p.reduce((a, pi, i) => a + (pi > 0 ? pi * Math.log(pi / q[i]) : 0), 0);
+  const matrix = Array.from({ length: Lt }, (_, t) =>
+    Array.from({ length: Ls }, (_, a) => r6(dists.reduce((acc, d) => acc + kl(d.teacher[t], d.student[a]), 0) / dists.length)),
+  );
+  ev.push({ type: 'layerKL', phase, step: steps, kl: matrix, selected: pairs });
+  ev.push(...dists);
+  return ev;
+}
+
 /** Small runs for Compare: dev curves, total loss, and per-query test values. */
 function compareRuns() {
   const groups = [
@@ -206,7 +266,7 @@ function compareRuns() {
       const ev = [{ type: 'phase', phase: 'student', title: g.group, totalSteps: 300 }];
       for (let s = 10; s <= 300; s += 10) {
         const f = s / 300;
-        ev.push({ type: 'step', phase: 'student', step: s, totalSteps: 300, lr: lrAt(s, 300, 5e-4), losses: { total: r4(2 * Math.exp(-2 * f) + 0.6 - g.base + (rand() - 0.5) * 0.05) }, trainAcc: { student: r4(0.3 + 0.6 * f) } });
+        ev.push({ type: 'step', phase: 'student', step: s, totalSteps: 300, lr: lrAt(s, 300, 5e-4), losses: { total: r4(2 * Math.exp(-2 * f) + 0.6 - g.base + (rand() - 0.5) * 0.05) }, trainAcc: { student: r4(0.3 + 0.6 * f) }, candidates: IN_BATCH });
         if (s % 50 === 0) ev.push({ type: 'eval', phase: 'student', step: s, role: 'student', split: 'dev', metrics: metrics(g.base * (0.6 + 0.4 * (1 - Math.exp(-3 * f))) + (rand() - 0.5) * 0.01, rand) });
       }
       const ndcg = {};
@@ -231,7 +291,8 @@ const fixture = {
   _fixture: 'FIXTURE: synthetic TrainEvents (shape of src/core/train/events.ts) generated by test/browser/pages/makeFixture.mjs for the view tests. Not the output of a real training run.',
   lead: { id: 'fixture-lead', name: 'LEAD demo (fixture)', events: leadRun() },
   prod: { id: 'fixture-prod', name: 'PROD demo (fixture)', events: prodRun() },
+  collapsed: { id: 'fixture-collapsed', name: 'Collapsed student (fixture)', events: collapsedRun() },
   compare: compareRuns(),
 };
 writeFileSync(path.join(here, 'fixture-events.json'), JSON.stringify(fixture) + '\n');
-console.log(`fixture: ${fixture.lead.events.length} LEAD events, ${fixture.prod.events.length} PROD events, ${fixture.compare.runs.length} compare runs`);
+console.log(`fixture: ${fixture.lead.events.length} LEAD events, ${fixture.prod.events.length} PROD events, ${fixture.collapsed.events.length} collapsed-run events, ${fixture.compare.runs.length} compare runs`);

@@ -23,12 +23,14 @@ interface Fixture {
   _fixture: string;
   lead: FixtureRun;
   prod: FixtureRun;
+  collapsed: FixtureRun;
   compare: {
     runs: (FixtureRun & { group: string; seed: number; perQuery: CompareRun['perQuery'] })[];
     queries: Record<string, string>;
   };
 }
 const fixture = fixtureJson as unknown as Fixture;
+type FixtureName = 'lead' | 'prod' | 'collapsed';
 
 /** What the status line shows here: a stand-in, since this page starts no worker. */
 const FIXTURE_BACKEND: BackendStatus = {
@@ -80,8 +82,14 @@ function useReplayed(events: TrainEvent[], whole: RunViewState): RunViewState {
 }
 
 function ViewsPage() {
-  const [which, setWhich] = useState<'lead' | 'prod'>(() => (params.get('run') === 'prod' ? 'prod' : 'lead'));
-  const whole = useMemo(() => ({ lead: reduceEvents(fixture.lead.events), prod: reduceEvents(fixture.prod.events) }), []);
+  const [which, setWhich] = useState<FixtureName>(() => {
+    const r = params.get('run');
+    return r === 'prod' || r === 'collapsed' ? r : 'lead';
+  });
+  const whole = useMemo(
+    () => ({ lead: reduceEvents(fixture.lead.events), prod: reduceEvents(fixture.prod.events), collapsed: reduceEvents(fixture.collapsed.events) }),
+    [],
+  );
   const shown = useReplayed(fixture[which].events, whole[which]);
   const runs = { ...whole, [which]: shown };
   const fixtureCompare = useMemo(
@@ -122,9 +130,10 @@ function ViewsPage() {
               <strong>Fixture data.</strong> {fixture._fixture}{' '}
               <label>
                 Run shown:{' '}
-                <select value={which} onChange={(e) => setWhich(e.target.value as 'lead' | 'prod')} data-testid="fixture-run">
+                <select value={which} onChange={(e) => setWhich(e.target.value as FixtureName)} data-testid="fixture-run">
                   <option value="lead">{fixture.lead.name}</option>
                   <option value="prod">{fixture.prod.name}</option>
+                  <option value="collapsed">{fixture.collapsed.name}</option>
                 </select>
               </label>
             </div>

@@ -51,6 +51,18 @@ function spec(over: Partial<PhaseSpec> & Pick<PhaseSpec, 'student' | 'mode'>): P
 const stepLosses = (events: TrainEvent[]) => events.filter((e): e is StepEvent => e.type === 'step').map((e) => e.losses.total);
 
 describe('PhaseTrainer', () => {
+  it('step events report the candidates per query of the NLL: B * G in-batch (chance is ln of it)', async () => {
+    const student = tiny('de', sTok, 2, 1);
+    const events: TrainEvent[] = [];
+    const t = new PhaseTrainer(spec({ student, mode: { kind: 'contrastive' }, settings: settings({ steps: 2 }) }));
+    await t.run({ onEvent: (e) => events.push(e) });
+    const steps = events.filter((e): e is StepEvent => e.type === 'step');
+    expect(steps.length).toBe(2);
+    expect(steps.map((s) => s.candidates)).toEqual([8, 8]); // 4 queries x (1 positive + 1 negative)
+    t.dispose();
+    student.dispose();
+  });
+
   it('a resumed LEAD run continues with the same losses as an uninterrupted one', async () => {
     const run = async (interrupt: boolean) => {
       const student = tiny('de', sTok, 2, 1);
@@ -147,6 +159,8 @@ describe('PhaseTrainer', () => {
     await t.run({ onEvent: (e) => events.push(e) });
     const steps = events.filter((e): e is StepEvent => e.type === 'step');
     expect(Object.keys(steps[0].losses).sort()).toEqual(['kd', 'lwf', 'nll', 'total']);
+    // Against a CE teacher the NLL runs on each query's own group (G = 1 + 1 negative): chance is ln 2.
+    expect(steps.map((s) => s.candidates)).toEqual(steps.map(() => 2));
     expect(steps[0].lwfDrift).toBeCloseTo(0, 6); // the student starts as its own copy
     // Then it moves away. The tiny student starts with near-equal scores (nll ~ ln 2) and Adam
     // steps along tiny gradients, so the drift of a given step depends on float rounding (the
